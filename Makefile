@@ -1,0 +1,38 @@
+# The two commands of the README:
+#   make demo   install what is missing, build, run pipelines/quickstart.toml
+#   make test   install what is missing, build, run every test
+BUILD ?= build
+PRESET ?= cpu
+JOBS ?= $(shell nproc)
+PY := .venv/bin/python
+TUNEPIPE := $(BUILD)/bin/tunepipe
+
+.PHONY: all setup configure build quickstart-assets demo test bench clean
+
+all: build
+
+setup:
+	@bash scripts/setup.sh
+
+$(BUILD)/build.ninja: CMakeLists.txt CMakePresets.json | setup
+	cmake --preset $(PRESET) -B $(BUILD)
+
+configure: setup $(BUILD)/build.ninja
+
+build: configure
+	cmake --build $(BUILD) -j $(JOBS)
+
+quickstart-assets: setup
+	@$(PY) scripts/make_quickstart.py build/quickstart
+
+demo: build quickstart-assets
+	$(TUNEPIPE) run pipelines/quickstart.toml
+
+test: build quickstart-assets
+	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
+
+bench: build
+	$(PY) bench/run_all.py --build $(BUILD)
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,42 @@
+# libtorch comes from the pinned torch wheel in the project's Python environment
+# (.venv). We locate it through torch.utils.cmake_prefix_path but build our own
+# imported target instead of using TorchConfig.cmake: that config ties the build
+# to whatever CUDA toolkit the machine has installed, while the wheel already
+# carries its own CUDA runtime that libtorch.so loads when a GPU is present.
+set(TUNEPIPE_PYTHON "${CMAKE_CURRENT_LIST_DIR}/../.venv/bin/python" CACHE FILEPATH
+    "Python of the environment that holds the pinned torch wheel")
+
+if(NOT TARGET tunepipe::torch)
+  execute_process(
+    COMMAND "${TUNEPIPE_PYTHON}" -c "import torch, os; print(os.path.dirname(torch.__file__)); print(torch.utils.cmake_prefix_path); print(torch.__version__)"
+    OUTPUT_VARIABLE _torch_info OUTPUT_STRIP_TRAILING_WHITESPACE
+    RESULT_VARIABLE _torch_rc)
+  if(NOT _torch_rc EQUAL 0)
+    message(FATAL_ERROR "cannot import torch with ${TUNEPIPE_PYTHON}: run scripts/setup.sh first (or set TUNEPIPE_PYTHON)")
+  endif()
+  string(REPLACE "\n" ";" _torch_info "${_torch_info}")
+  list(GET _torch_info 0 TUNEPIPE_TORCH_ROOT)
+  list(GET _torch_info 1 TUNEPIPE_TORCH_CMAKE_PREFIX)
+  list(GET _torch_info 2 TUNEPIPE_TORCH_VERSION)
+  if(NOT EXISTS "${TUNEPIPE_TORCH_CMAKE_PREFIX}/Torch/TorchConfig.cmake")
+    message(FATAL_ERROR "no TorchConfig.cmake under ${TUNEPIPE_TORCH_CMAKE_PREFIX}")
+  endif()
+  message(STATUS "libtorch ${TUNEPIPE_TORCH_VERSION} from ${TUNEPIPE_TORCH_ROOT}")
+
+  # Headers only: enough for torch/version.h in the plugin fingerprint.
+  add_library(tunepipe_torch_headers INTERFACE)
+  target_include_directories(tunepipe_torch_headers SYSTEM INTERFACE
+      "${TUNEPIPE_TORCH_ROOT}/include"
+      "${TUNEPIPE_TORCH_ROOT}/include/torch/csrc/api/include")
+  add_library(tunepipe::torch_headers ALIAS tunepipe_torch_headers)
+
+  add_library(tunepipe_torch INTERFACE)
+  target_link_libraries(tunepipe_torch INTERFACE tunepipe_torch_headers
+      "-Wl,--no-as-needed"
+      "${TUNEPIPE_TORCH_ROOT}/lib/libtorch.so"
+      "${TUNEPIPE_TORCH_ROOT}/lib/libtorch_cpu.so"
+      "${TUNEPIPE_TORCH_ROOT}/lib/libc10.so"
+      "-Wl,--as-needed"
+      "-Wl,-rpath,${TUNEPIPE_TORCH_ROOT}/lib")
+  add_library(tunepipe::torch ALIAS tunepipe_torch)
+endif()

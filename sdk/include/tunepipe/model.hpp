@@ -1,0 +1,29 @@
+#pragma once
+// Model stage: an HF checkpoint folder — its architecture metadata and tokenizer.
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "tunepipe/stage.hpp"
+#include "tunepipe/tokenizer.hpp"
+
+namespace tp {
+
+struct ModelInfo {
+  std::filesystem::path path;
+  std::string architecture;  // config.json "architectures"[0], e.g. "Qwen2ForCausalLM"
+  std::string model_type;    // config.json "model_type", e.g. "qwen2"
+  std::int64_t vocab_size = 0;
+  std::int64_t hidden_size = 0;
+  std::int64_t num_layers = 0;
+};
+
+class ModelStage : public Stage {
+ public:
+  static constexpr const char* kind_name = "model";
+  virtual ModelInfo info() const = 0;
+  virtual std::shared_ptr<const Tokenizer> tokenizer() const = 0;
+};
+
+}  // namespace tp
