@@ -23,15 +23,20 @@ if(NOT TARGET tunepipe::torch)
   endif()
   message(STATUS "libtorch ${TUNEPIPE_TORCH_VERSION} from ${TUNEPIPE_TORCH_ROOT}")
 
-  # Headers only: enough for torch/version.h in the plugin fingerprint.
-  add_library(tunepipe_torch_headers INTERFACE)
-  target_include_directories(tunepipe_torch_headers SYSTEM INTERFACE
-      "${TUNEPIPE_TORCH_ROOT}/include"
-      "${TUNEPIPE_TORCH_ROOT}/include/torch/csrc/api/include")
-  add_library(tunepipe::torch_headers ALIAS tunepipe_torch_headers)
+  # The plugin fingerprint needs only libtorch's version header. It is named by
+  # path rather than by adding torch's include folder, which bundles its own fmt
+  # headers that would shadow the system fmt for code that does not use torch.
+  set(TUNEPIPE_TORCH_VERSION_HEADER "${TUNEPIPE_TORCH_ROOT}/include/torch/headeronly/version.h")
+  add_library(tunepipe_torch_version INTERFACE)
+  target_compile_definitions(tunepipe_torch_version INTERFACE
+      TUNEPIPE_TORCH_VERSION_HEADER="${TUNEPIPE_TORCH_VERSION_HEADER}")
+  add_library(tunepipe::torch_version ALIAS tunepipe_torch_version)
 
   add_library(tunepipe_torch INTERFACE)
-  target_link_libraries(tunepipe_torch INTERFACE tunepipe_torch_headers
+  target_include_directories(tunepipe_torch SYSTEM INTERFACE
+      "${TUNEPIPE_TORCH_ROOT}/include"
+      "${TUNEPIPE_TORCH_ROOT}/include/torch/csrc/api/include")
+  target_link_libraries(tunepipe_torch INTERFACE tunepipe_torch_version
       "-Wl,--no-as-needed"
       "${TUNEPIPE_TORCH_ROOT}/lib/libtorch.so"
       "${TUNEPIPE_TORCH_ROOT}/lib/libtorch_cpu.so"

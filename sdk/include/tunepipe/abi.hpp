@@ -2,7 +2,10 @@
 // The plugin ABI: what a plugin and the runtime must agree on before any C++
 // object crosses the library boundary.
 #include <cstdint>
-#include <torch/version.h>
+#ifndef TUNEPIPE_TORCH_VERSION_HEADER
+#error "TUNEPIPE_TORCH_VERSION_HEADER is not set: link the target to tunepipe::sdk"
+#endif
+#include TUNEPIPE_TORCH_VERSION_HEADER
 
 #define TUNEPIPE_SDK_ABI_MAJOR 1
 #define TUNEPIPE_SDK_ABI_MINOR 0
@@ -17,6 +20,9 @@
 #define TUNEPIPE_STRINGIFY_(x) #x
 #define TUNEPIPE_STRINGIFY(x) TUNEPIPE_STRINGIFY_(x)
 
+#ifndef TUNEPIPE_FINGERPRINT_ABI_MAJOR
+#define TUNEPIPE_FINGERPRINT_ABI_MAJOR TUNEPIPE_SDK_ABI_MAJOR
+#endif
 #ifndef TUNEPIPE_FINGERPRINT_COMPILER
 #define TUNEPIPE_FINGERPRINT_COMPILER TUNEPIPE_COMPILER_ID
 #endif
@@ -40,7 +46,7 @@ struct BuildFingerprint {
 };
 
 inline constexpr BuildFingerprint this_build_fingerprint() {
-  return {TUNEPIPE_SDK_ABI_MAJOR, TUNEPIPE_SDK_ABI_MINOR, TUNEPIPE_FINGERPRINT_COMPILER,
+  return {TUNEPIPE_FINGERPRINT_ABI_MAJOR, TUNEPIPE_SDK_ABI_MINOR, TUNEPIPE_FINGERPRINT_COMPILER,
           TUNEPIPE_FINGERPRINT_CXX11_ABI, TUNEPIPE_FINGERPRINT_TORCH_VERSION};
 }
 

@@ -1,0 +1,105 @@
+#include "cli/cli.hpp"
+
+#include <fmt/format.h>
+
+#include <cstdio>
+
+#include "cli/command.hpp"
+#include "plugins/plugin_registry.hpp"
+#include "tunepipe/abi.hpp"
+#include "util/suggest.hpp"
+
+namespace tp::core::cli {
+namespace po = boost::program_options;
+
+const std::vector<Command>& commands() {
+  static const std::vector<Command> all = {
+      {"run", "run a pipeline: prepare its data and write the results to its output folder", run_command_run},
+      {"validate", "check pipeline files without loading weights", run_command_validate},
+      {"plugins", "list the installed plugins", run_command_plugins},
+      {"describe", "show a plugin's options, types, defaults and docs", run_command_describe},
+      {"tokenize", "tokenize text with a model's tokenizer (JSON strings on stdin, ids out)", run_command_tokenize},
+      {"render", "render conversations (JSON lines on stdin) with a chat template", run_command_render},
+      {"inspect", "show a tokenized sample of a pipeline with its trained span marked", run_command_inspect},
+  };
+  return all;
+}
+
+ParsedArgs parse_command_line(const std::string& command, const std::string& usage,
+                              po::options_description options, const po::positional_options_description& positional,
+                              const std::vector<std::string>& args) {
+  options.add_options()("plugin-path", po::value<std::vector<std::string>>()->composing(),
+                        "also load plugins from this folder (repeatable; searched first)")(
+      "help,h", "show this help");
+  ParsedArgs parsed;
+  try {
+    po::store(po::command_line_parser(args).options(options).positional(positional).run(), parsed.values);
+    po::notify(parsed.values);
+  } catch (const po::error& e) {
+    throw UsageError(fmt::format("{}\nusage: tunepipe {} {}", e.what(), command, usage));
+  }
+  if (parsed.values.count("help")) {
+    fmt::print("usage: tunepipe {} {}\n\n", command, usage);
+    std::ostringstream text;
+    text << options;
+    fmt::print("{}", text.str());
+    parsed.help_shown = true;
+    return parsed;
+  }
+  PluginRegistry& registry = plugin_registry();
+  if (parsed.values.count("plugin-path"))
+    for (const auto& path : parsed.values["plugin-path"].as<std::vector<std::string>>()) registry.add_search_path(path);
+  registry.add_default_search_paths();
+  registry.discover();
+  return parsed;
+}
+
+static void print_help() {
+  fmt::print("tunepipe — fine-tune small LLMs from a declarative TOML pipeline\n\n"
+             "usage: tunepipe <command> [options]\n\ncommands:\n");
+  for (const Command& c : commands()) fmt::print("  {:<10} {}\n", c.name, c.summary);
+  fmt::print("\n`tunepipe <command> --help` shows a command's options.\n"
+             "Plugins are searched in --plugin-path, $TUNEPIPE_PLUGIN_PATH, then the build's and the installed plugin folders.\n");
+}
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty()) {
+    print_help();
+    return 2;
+  }
+  if (args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
+    print_help();
+    return 0;
+  }
+  if (args[0] == "--version") {
+    const BuildFingerprint fp = this_build_fingerprint();
+    fmt::print("tunepipe {} (SDK ABI {}.{}, libtorch {}, {})\n", TUNEPIPE_VERSION, fp.abi_major, fp.abi_minor,
+               fp.torch_version, fp.compiler);
+    return 0;
+  }
+  std::vector<std::string> names;
+  for (const Command& c : commands()) names.push_back(c.name);
+  for (const Command& command : commands()) {
+    if (args[0] != command.name) continue;
+    try {
+      return command.run({args.begin() + 1, args.end()});
+    } catch (const UsageError& e) {
+      fmt::print(stderr, "tunepipe {}: {}\n", command.name, e.what());
+      return 2;
+    } catch (const ValidationError& e) {
+      fmt::print(stderr, "{}\n{} error{} found\n", e.what(), e.diagnostics().size(),
+                 e.diagnostics().size() == 1 ? "" : "s");
+      return 1;
+    } catch (const std::exception& e) {
+      const std::string text = e.what();
+      fmt::print(stderr, "{}{}\n", text.find("error: ") == std::string::npos ? "error: " : "", text);
+      return 1;
+    }
+  }
+  fmt::print(stderr, "tunepipe: unknown command \"{}\"{} (commands: {})\n", args[0], did_you_mean(args[0], names),
+             join(names));
+  return 2;
+}
+
+}  // namespace tp::core::cli

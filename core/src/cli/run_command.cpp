@@ -1,0 +1,27 @@
+#include <fmt/format.h>
+
+#include "cli/command.hpp"
+#include "pipeline/pipeline.hpp"
+#include "run/pipeline_runner.hpp"
+
+namespace tp::core::cli {
+namespace po = boost::program_options;
+
+int run_command_run(const std::vector<std::string>& args) {
+  po::options_description options("run options");
+  options.add_options()("pipeline", po::value<std::string>()->required(), "the pipeline file")(
+      "set", po::value<std::vector<std::string>>()->composing(), "override a key: --set trainer.epochs=1 (repeatable)");
+  po::positional_options_description positional;
+  positional.add("pipeline", 1);
+  const ParsedArgs parsed = parse_command_line("run", "PIPELINE [--set section.key=value]...", options, positional, args);
+  if (parsed.help_shown) return 0;
+
+  LoadSettings settings;
+  if (parsed.values.count("set")) settings.overrides = parsed.values["set"].as<std::vector<std::string>>();
+  Diagnostics warnings;
+  const Pipeline pipeline = load_pipeline(parsed.values["pipeline"].as<std::string>(), plugin_registry(), settings, warnings);
+  run_pipeline(pipeline);
+  return 0;
+}
+
+}  // namespace tp::core::cli

@@ -1,0 +1,87 @@
+#include <fmt/format.h>
+
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "cli/command.hpp"
+#include "tunepipe/error.hpp"
+#include "tunepipe/tokenizer.hpp"
+
+namespace tp::core::cli {
+namespace po = boost::program_options;
+
+namespace {
+
+void print_ids(const std::vector<std::int32_t>& ids) {
+  std::string line;
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    if (i) line += ' ';
+    line += std::to_string(ids[i]);
+  }
+  line += '\n';
+  std::fwrite(line.data(), 1, line.size(), stdout);
+}
+
+std::vector<std::int32_t> parse_ids(const std::string& line, std::size_t line_number) {
+  std::vector<std::int32_t> ids;
+  std::istringstream in(line);
+  std::string word;
+  while (in >> word) {
+    try {
+      std::size_t used = 0;
+      ids.push_back(static_cast<std::int32_t>(std::stol(word, &used)));
+      if (used != word.size()) throw std::invalid_argument(word);
+    } catch (const std::exception&) {
+      throw Error(Location{"<stdin>", static_cast<std::uint32_t>(line_number)},
+                  fmt::format("\"{}\" is not a token id", word));
+    }
+  }
+  return ids;
+}
+
+}  // namespace
+
+int run_command_tokenize(const std::vector<std::string>& args) {
+  po::options_description options("tokenize options");
+  options.add_options()("model", po::value<std::string>()->required(), "checkpoint folder holding the tokenizer files")(
+      "text", po::value<std::string>(), "tokenize this string instead of reading stdin")(
+      "add-special", "add BOS/EOS as the tokenizer config says")(
+      "decode", "the reverse: read lines of space-separated ids, print one JSON string per line")(
+      "skip-special", "with --decode: leave special tokens out");
+  const ParsedArgs parsed = parse_command_line(
+      "tokenize", "--model DIR [--text TEXT] [--add-special] [--decode [--skip-special]]", options, {}, args);
+  if (parsed.help_shown) return 0;
+
+  const auto tokenizer = load_tokenizer(parsed.values["model"].as<std::string>());
+  const bool add_special = parsed.values.count("add-special") > 0;
+  if (parsed.values.count("text")) {
+    print_ids(tokenizer->encode(parsed.values["text"].as<std::string>(), add_special));
+    return 0;
+  }
+  const bool decode = parsed.values.count("decode") > 0;
+  const bool skip_special = parsed.values.count("skip-special") > 0;
+  std::string line;
+  std::size_t line_number = 0;
+  while (std::getline(std::cin, line)) {
+    ++line_number;
+    if (decode) {
+      const std::string text = tokenizer->decode(parse_ids(line, line_number), skip_special);
+      fmt::print("{}\n", nlohmann::json(text).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+      continue;
+    }
+    nlohmann::json value;
+    try {
+      value = nlohmann::json::parse(line);
+    } catch (const nlohmann::json::parse_error& e) {
+      throw Error(Location{"<stdin>", static_cast<std::uint32_t>(line_number)},
+                  fmt::format("expected one JSON string per line: {}", e.what()));
+    }
+    if (!value.is_string())
+      throw Error(Location{"<stdin>", static_cast<std::uint32_t>(line_number)}, "expected a JSON string");
+    print_ids(tokenizer->encode(value.get<std::string>(), add_special));
+  }
+  return 0;
+}
+
+}  // namespace tp::core::cli

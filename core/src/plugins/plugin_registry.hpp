@@ -1,0 +1,62 @@
+#pragma once
+// Finds, loads and checks plugin libraries (libtunepipe-<kind>-<name>.so).
+// Loaded libraries stay resident for the whole process: objects a plugin makes
+// must never outlive its code.
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "tunepipe/plugin.hpp"
+
+namespace tp::core {
+
+struct PluginInfo {
+  std::string kind;
+  std::string name;
+  std::string version;
+  std::string summary;
+  std::filesystem::path path;
+  const PluginDescriptor* descriptor = nullptr;
+};
+
+struct RefusedPlugin {
+  std::filesystem::path path;
+  std::string reason;
+};
+
+class PluginRegistry {
+ public:
+  // Search order: paths added here (--plugin-path) first, then
+  // TUNEPIPE_PLUGIN_PATH, then the build's plugin folder, then the installed one.
+  void add_search_path(const std::filesystem::path& path);
+  void add_default_search_paths();
+  const std::vector<std::filesystem::path>& search_paths() const { return search_paths_; }
+
+  // Loads every plugin library in the search paths; earlier paths win when two
+  // libraries register the same kind and name.
+  void discover();
+  // Loads one library; returns false (and records why) if it is refused.
+  bool load(const std::filesystem::path& library);
+
+  const PluginInfo* find(std::string_view kind, std::string_view name) const;
+  std::vector<const PluginInfo*> of_kind(std::string_view kind) const;
+  const std::vector<PluginInfo>& plugins() const { return plugins_; }
+  const std::vector<RefusedPlugin>& refused() const { return refused_; }
+  // The refusal of a library whose file name says it is <kind>-<name>, if any.
+  const RefusedPlugin* refusal_for(std::string_view kind, std::string_view name) const;
+
+ private:
+  std::vector<std::filesystem::path> search_paths_;
+  std::vector<PluginInfo> plugins_;
+  std::vector<RefusedPlugin> refused_;
+};
+
+// Why a plugin built with `plugin` cannot run in a runtime built with `runtime`;
+// empty when they match.
+std::string fingerprint_mismatch(const BuildFingerprint& plugin, const BuildFingerprint& runtime);
+
+// The registry every command uses.
+PluginRegistry& plugin_registry();
+
+}  // namespace tp::core

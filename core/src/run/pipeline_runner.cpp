@@ -1,0 +1,85 @@
+#include "run/pipeline_runner.hpp"
+
+#include <fmt/format.h>
+
+#include <nlohmann/json.hpp>
+
+#include "run/data_stages.hpp"
+#include "run/event_bus.hpp"
+#include "run/stage_factory.hpp"
+#include "util/atomic_file.hpp"
+
+namespace tp::core {
+namespace {
+
+std::vector<std::pair<std::string, std::string>> hyperparameters(const Pipeline& pipeline) {
+  std::vector<std::pair<std::string, std::string>> params = {
+      {"pipeline.name", pipeline.name}, {"pipeline.seed", std::to_string(pipeline.seed)}};
+  auto add = [&](const StageConfig& stage) {
+    params.emplace_back(stage.section + ".plugin", stage.plugin->name);
+    for (const auto& [key, entry] : stage.options.values())
+      params.emplace_back(stage.section + "." + key, to_display(entry.first));
+  };
+  for (const auto* stage : {&pipeline.model, &pipeline.dataset, &pipeline.chat_template, &pipeline.adapter,
+                            &pipeline.trainer, &pipeline.evaluator})
+    if (*stage) add(**stage);
+  for (const StageConfig& sink : pipeline.sinks) add(sink);
+  return params;
+}
+
+void report(EventBus& events, const SplitSummary& s) {
+  const std::string prefix = "data/" + s.split + "/";
+  events.emit(Event::scalar("dataset", prefix + "rows", double(s.rows)));
+  events.emit(Event::scalar("dataset", prefix + "tokens", double(s.tokens)));
+  events.emit(Event::scalar("dataset", prefix + "trained_tokens", double(s.trained_tokens)));
+  events.emit(Event::scalar("dataset", prefix + "truncated_rows", double(s.truncated_rows)));
+  events.emit(Event::scalar("dataset", prefix + "masked_share", s.masked_share()));
+  events.emit(Event::scalar("dataset", prefix + "longest", double(s.longest)));
+}
+
+nlohmann::json summary_json(const Pipeline& pipeline, const std::vector<SplitSummary>& splits) {
+  nlohmann::json json = {{"pipeline", pipeline.name}, {"splits", nlohmann::json::object()}};
+  for (const SplitSummary& s : splits)
+    json["splits"][s.split] = {{"rows", s.rows},
+                               {"tokens", s.tokens},
+                               {"trained_tokens", s.trained_tokens},
+                               {"masked_share", s.masked_share()},
+                               {"truncated_rows", s.truncated_rows},
+                               {"longest", s.longest},
+                               {"mean_length", s.mean_length()}};
+  return json;
+}
+
+}  // namespace
+
+void run_pipeline(const Pipeline& pipeline) {
+  std::filesystem::create_directories(pipeline.output_dir);
+  EventBus events;
+  const StageContext context{pipeline.name, pipeline.output_dir, pipeline.seed, &events};
+  for (const StageConfig& sink : pipeline.sinks)
+    events.add_sink(fmt::format("[{}] {}", sink.section, sink.plugin->name), create_stage<SinkStage>(sink, context));
+  events.emit(Event::parameters("pipeline", "hyperparameters", hyperparameters(pipeline)));
+
+  DataStages stages = make_data_stages(pipeline, context);
+  std::vector<SplitSummary> summaries;
+  const auto splits = call_plugin("dataset", stages.dataset_plugin, [&] { return stages.dataset->splits(); });
+  for (const std::string& split : splits) {
+    summaries.push_back(write_split(stages.view(), split, pipeline.output_dir));
+    report(events, summaries.back());
+  }
+  AtomicFile summary(pipeline.output_dir / "summary.json");
+  summary.stream() << summary_json(pipeline, summaries).dump(2) << '\n';
+  summary.commit();
+
+  std::vector<std::vector<std::string>> rows;
+  for (const SplitSummary& s : summaries)
+    rows.push_back({s.split, std::to_string(s.rows), std::to_string(s.tokens), std::to_string(s.trained_tokens),
+                    fmt::format("{:.1f}%", 100.0 * s.masked_share()), std::to_string(s.truncated_rows),
+                    std::to_string(s.longest)});
+  events.emit(Event::table("dataset", "data/summary",
+                           {"split", "rows", "tokens", "trained", "masked", "truncated", "longest"}, std::move(rows)));
+  events.emit(Event::message("pipeline", "run/output", pipeline.output_dir.string()));
+  events.close();
+}
+
+}  // namespace tp::core

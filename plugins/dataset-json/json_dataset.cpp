@@ -1,0 +1,15 @@
+#include "json_dataset.hpp"
+
+JsonDataset::JsonDataset(const tp::Options& options, const tp::StageContext& context)
+    : FieldMappedDataset(options, context, tp::RecordFormat::Json, tp::FieldMapping::from_patterns(options, "fields")) {}
+
+tp::OptionSchema JsonDataset::schema() {
+  tp::OptionSchema schema = tp::record_files_schema("JSON file (an array of objects)");
+  schema.add(tp::fields_option());
+  return schema;
+}
+
+void JsonDataset::validate(const tp::Options& options, tp::Diagnostics& diagnostics) {
+  tp::validate_record_files(options, diagnostics);
+  tp::FieldMapping::validate_patterns(options, "fields", diagnostics);
+}

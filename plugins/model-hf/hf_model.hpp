@@ -1,0 +1,26 @@
+#pragma once
+// The `hf` model stage: an HF checkpoint folder's identity and tokenizer.
+#include <memory>
+#include <mutex>
+
+#include "tunepipe/model.hpp"
+#include "tunepipe/options.hpp"
+
+namespace tp::hf {
+
+class HfModel : public ModelStage {
+ public:
+  HfModel(const Options& options, const StageContext& context);
+  static OptionSchema schema();
+  static void validate(const Options& options, Diagnostics& errors);
+
+  ModelInfo info() const override;
+  std::shared_ptr<const Tokenizer> tokenizer() const override;
+
+ private:
+  std::filesystem::path path_;
+  mutable std::once_flag tokenizer_loaded_;
+  mutable std::shared_ptr<const Tokenizer> tokenizer_;
+};
+
+}  // namespace tp::hf

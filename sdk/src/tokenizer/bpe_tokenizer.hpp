@@ -1,0 +1,46 @@
+#pragma once
+// The byte-level BPE tokenizer: added tokens, normalisation, regex
+// pre-tokenization, BPE per word, BOS/EOS; decoding maps bytes back to UTF-8.
+#include "tokenizer/added_tokens.hpp"
+#include "tokenizer/bpe_model.hpp"
+#include "tokenizer/split_regex.hpp"
+#include "tokenizer/unicode_normalizer.hpp"
+#include "tunepipe/tokenizer.hpp"
+
+#include <memory>
+#include <vector>
+
+namespace tp {
+
+struct BpePipeline {
+  NormalizationForm normalization = NormalizationForm::None;
+  std::vector<SplitRegex> splits;  // applied in order, each to the pieces of the previous
+  bool add_prefix_space = false;   // ByteLevel: a space before text that does not start with one
+  bool clean_up_tokenization_spaces = false;
+};
+
+class BpeTokenizer final : public Tokenizer {
+ public:
+  BpeTokenizer(BpePipeline pipeline, std::unique_ptr<BpeModel> model, AddedVocabulary added, SpecialTokens special);
+
+  std::vector<std::int32_t> encode(std::string_view text, bool add_special_tokens = false) const override;
+  std::string decode(std::span<const std::int32_t> ids, bool skip_special_tokens = false) const override;
+  std::optional<std::int32_t> token_to_id(std::string_view token) const override;
+  std::string id_to_token(std::int32_t id) const override;
+  std::size_t vocab_size() const override { return vocab_size_; }
+  bool is_special(std::int32_t id) const override;
+  const SpecialTokens& special_tokens() const override { return special_; }
+  std::string kind() const override { return "bpe"; }
+
+ private:
+  void encode_text(std::string_view text, std::vector<std::int32_t>& ids) const;
+  void encode_words(std::string_view text, std::vector<std::int32_t>& ids) const;
+
+  BpePipeline pipeline_;
+  std::unique_ptr<BpeModel> model_;
+  AddedVocabulary added_;
+  SpecialTokens special_;
+  std::size_t vocab_size_ = 0;
+};
+
+}  // namespace tp

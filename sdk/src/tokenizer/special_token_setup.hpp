@@ -1,0 +1,27 @@
+#pragma once
+// Turns the special tokens a config names into added tokens with ids and into
+// the SpecialTokens of the interface; shared by both tokenizer kinds.
+#include "tokenizer/added_tokens.hpp"
+#include "tokenizer/tokenizer_config.hpp"
+#include "tunepipe/tokenizer.hpp"
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace tp {
+
+struct SpecialTokenDefaults {
+  std::optional<std::string> bos, eos, pad, unk;  // used when the config does not mention them
+};
+
+// Adds the config's added tokens, then the bos/eos/pad/unk and additional
+// special tokens to `added`. A token's id comes from `added`, then from
+// `model_id`; a content found in neither gets the next free id, as HF does.
+// Builds `added` and returns the ids (add_bos/add_eos are left false).
+SpecialTokens register_tokens(const TokenizerConfig& config, const SpecialTokenDefaults& defaults,
+                              const std::function<std::optional<std::int32_t>(std::string_view)>& model_id,
+                              std::size_t model_id_limit, AddedVocabulary& added);
+
+}  // namespace tp

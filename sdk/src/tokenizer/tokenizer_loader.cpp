@@ -1,0 +1,31 @@
+#include "tokenizer/bpe_loaders.hpp"
+#include "tokenizer/json_file.hpp"
+#include "tokenizer/sentencepiece_tokenizer.hpp"
+#include "tokenizer/tokenizer_config.hpp"
+#include "tunepipe/tokenizer.hpp"
+
+namespace tp {
+
+namespace fs = std::filesystem;
+
+// tokenizer.json wins when it is byte-level BPE (the only kind we read);
+// otherwise tokenizer.model, then vocab.json + merges.txt.
+std::shared_ptr<const Tokenizer> load_tokenizer(const fs::path& dir) {
+  std::error_code ec;
+  if (!fs::exists(dir, ec)) fail_in_file(dir, "tokenizer folder does not exist");
+  if (!fs::is_directory(dir, ec)) fail_in_file(dir, "expected a checkpoint folder holding the tokenizer files");
+  const TokenizerConfig config = read_tokenizer_config(dir);
+
+  const fs::path json_file = dir / "tokenizer.json";
+  const fs::path model_file = dir / "tokenizer.model";
+  const bool has_model = fs::exists(model_file, ec);
+  if (fs::exists(json_file, ec)) {
+    const nlohmann::json root = read_json_file(json_file);
+    if (is_byte_level_bpe(root) || !has_model) return load_bpe_tokenizer_json(json_file, root, config);
+  }
+  if (has_model) return std::make_shared<SentencePieceTokenizer>(model_file, config);
+  if (fs::exists(dir / "vocab.json", ec) && fs::exists(dir / "merges.txt", ec)) return load_bpe_vocab_merges(dir, config);
+  fail_in_file(dir, "no tokenizer files: looked for tokenizer.json, tokenizer.model, and vocab.json with merges.txt");
+}
+
+}  // namespace tp

@@ -1,0 +1,81 @@
+#include "tokenizer/bpe_loaders.hpp"
+#include "tokenizer/bpe_tokenizer.hpp"
+#include "tokenizer/json_file.hpp"
+#include "tokenizer/special_token_setup.hpp"
+
+#include <fmt/format.h>
+
+#include <fstream>
+#include <stdexcept>
+
+namespace tp {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+std::vector<std::string> read_vocab(const fs::path& file) {
+  const nlohmann::json vocab = read_json_file(file);
+  if (!vocab.is_object()) fail_in_file(file, "expected an object of token -> id");
+  std::vector<std::string> tokens;
+  for (const auto& [token, id_value] : vocab.items()) {
+    if (!id_value.is_number_integer() || id_value.get<long long>() < 0 || id_value.get<long long>() > INT32_MAX) {
+      fail_in_file(file, fmt::format("the id of \"{}\" is not a valid token id: {}", token, id_value.dump()));
+    }
+    const auto id = id_value.get<std::size_t>();
+    if (id >= tokens.size()) tokens.resize(id + 1);
+    if (!tokens[id].empty()) fail_in_file(file, fmt::format("id {} is used by \"{}\" and \"{}\"", id, tokens[id], token));
+    tokens[id] = token;
+  }
+  return tokens;
+}
+
+void read_merges(const fs::path& file, BpeModel& model) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) fail_in_file(file, "cannot open the file");
+  std::string line;
+  for (std::uint32_t line_number = 1; std::getline(in, line); ++line_number) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.empty() || (line_number == 1 && line.starts_with("#version"))) continue;
+    const auto space = line.find(' ');
+    if (space == std::string::npos || line.find(' ', space + 1) != std::string::npos) {
+      throw Error(Location{file.string(), line_number}, fmt::format("\"{}\" is not two tokens separated by a space", line));
+    }
+    try {
+      model.add_merge(std::string_view(line).substr(0, space), std::string_view(line).substr(space + 1));
+    } catch (const std::invalid_argument& e) {
+      throw Error(Location{file.string(), line_number}, e.what());
+    }
+  }
+}
+
+}  // namespace
+
+std::shared_ptr<const Tokenizer> load_bpe_vocab_merges(const fs::path& dir, const TokenizerConfig& config) {
+  const fs::path vocab_file = dir / "vocab.json";
+  std::unique_ptr<BpeModel> model;
+  try {
+    model = std::make_unique<BpeModel>(read_vocab(vocab_file), /*ignore_merges=*/false);
+  } catch (const std::invalid_argument& e) {
+    fail_in_file(vocab_file, e.what());
+  }
+  read_merges(dir / "merges.txt", *model);
+
+  // GPT-2's own tokenizer class has no normaliser and the ByteLevel regex; the
+  // others that ship these two files (Qwen2, Qwen2.5) use Qwen2's pipeline.
+  BpePipeline pipeline;
+  const bool gpt2 = config.tokenizer_class.starts_with("GPT2Tokenizer");
+  pipeline.normalization = gpt2 ? NormalizationForm::None : NormalizationForm::NFC;
+  pipeline.splits.emplace_back(gpt2 ? kGpt2SplitPattern : kQwen2SplitPattern, false);
+  pipeline.clean_up_tokenization_spaces = config.clean_up_tokenization_spaces;
+
+  AddedVocabulary added;
+  const BpeModel& model_ref = *model;
+  SpecialTokens special = register_tokens(
+      config, {}, [&](std::string_view t) { return model_ref.token_to_id(t); }, model->id_limit(), added);
+  special.add_bos = config.add_bos.value_or(false);
+  special.add_eos = config.add_eos.value_or(false);
+  return std::make_shared<BpeTokenizer>(std::move(pipeline), std::move(model), std::move(added), special);
+}
+
+}  // namespace tp

@@ -1,0 +1,107 @@
+#include <catch2/catch.hpp>
+
+#include <fstream>
+
+#include "dataset_test_support.hpp"
+#include "tunepipe/records.hpp"
+
+using dataset_test::error_of;
+using dataset_test::fixture;
+
+namespace {
+
+struct Seen {
+  std::string value;  // compact JSON
+  std::uint32_t line;
+  std::size_t index;
+};
+
+std::vector<Seen> read_records(const std::string& file, tp::RecordFormat format = tp::RecordFormat::Auto) {
+  std::vector<Seen> seen;
+  tp::for_each_record(file, format, [&](const tp::Record& record) {
+    CHECK(record.where.file == file);
+    seen.push_back(Seen{record.value.dump(), record.where.line, record.index});
+  });
+  return seen;
+}
+
+}  // namespace
+
+TEST_CASE("JSON Lines records carry their line; blank lines are skipped", "[records]") {
+  const auto seen = read_records(fixture("news.jsonl"));
+  REQUIRE(seen.size() == 3);
+  CHECK(seen[0].line == 1);
+  CHECK(seen[1].line == 3);
+  CHECK(seen[2].line == 5);
+  CHECK(seen[2].index == 2);
+  CHECK(seen[1].value == R"({"text":"second","category":"a,b","output":"b","id":7})");  // file key order kept
+  CHECK(tp::count_records(fixture("news.jsonl"), tp::RecordFormat::Auto) == 3);
+}
+
+TEST_CASE("JSON Lines tolerate a byte order mark and CRLF line ends", "[records]") {
+  const auto seen = read_records(fixture("crlf_bom.jsonl"));
+  REQUIRE(seen.size() == 2);
+  CHECK(seen[0].value == R"({"instruction":"a","output":"b"})");
+  CHECK(seen[1].line == 3);
+  CHECK(tp::count_records(fixture("crlf_bom.jsonl"), tp::RecordFormat::Auto) == 2);
+}
+
+TEST_CASE("JSON array records carry the line they start on", "[records]") {
+  const auto seen = read_records(fixture("alpaca.json"));
+  REQUIRE(seen.size() == 3);
+  CHECK(seen[0].line == 2);
+  CHECK(seen[1].line == 7);
+  CHECK(seen[2].line == 8);
+  CHECK(seen[1].value == R"({"instruction":"Say hi.","input":"","output":"hi"})");
+  CHECK(tp::count_records(fixture("alpaca.json"), tp::RecordFormat::Auto) == 3);
+}
+
+TEST_CASE("the format follows the extension unless given", "[records]") {
+  CHECK(tp::resolve_format("a.jsonl", tp::RecordFormat::Auto) == tp::RecordFormat::JsonLines);
+  CHECK(tp::resolve_format("a.ndjson", tp::RecordFormat::Auto) == tp::RecordFormat::JsonLines);
+  CHECK(tp::resolve_format("a.json", tp::RecordFormat::Auto) == tp::RecordFormat::Json);
+  CHECK(tp::resolve_format("a.txt", tp::RecordFormat::JsonLines) == tp::RecordFormat::JsonLines);
+}
+
+TEST_CASE("empty files and empty arrays hold no records", "[records]") {
+  CHECK(read_records(fixture("bad/empty.jsonl")).empty());
+  CHECK(read_records(fixture("bad/empty.jsonl"), tp::RecordFormat::Json).empty());
+  CHECK(read_records(fixture("bad/empty_array.json")).empty());
+  CHECK(tp::count_records(fixture("bad/empty_array.json"), tp::RecordFormat::Auto) == 0);
+}
+
+TEST_CASE("bad record files are reported with file, line and column", "[records]") {
+  // Golden table: fixture → the exact message.
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"bad/malformed.jsonl",
+       ":2:43: error: malformed JSON: syntax error while parsing object - unexpected string literal; expected '}'"},
+      {"bad/not_object.jsonl", ":2: error: record is a list, expected an object with fields"},
+      {"bad/not_object.json", ":3: error: record is a string, expected an object with fields"},
+      {"bad/trailing_comma.json", ":3:1: error: malformed JSON: expected a record after ',' (trailing comma)"},
+      {"bad/unterminated.json",
+       ":4:1: error: malformed JSON: the file ends inside the record that starts at line 3"},
+      {"bad/malformed.json",
+       ":3:17: error: malformed JSON: syntax error while parsing value - invalid literal; last read: '\"output\": tru}'"},
+      {"bad/object_not_array.json", ":1:1: error: expected a JSON array of records ('['), found '{'"},
+  };
+  for (const auto& [name, message] : cases) {
+    INFO(name);
+    const std::string file = fixture(name);
+    CHECK(error_of([&] { read_records(file); }) == file + message);
+  }
+}
+
+TEST_CASE("a missing file is reported by name", "[records]") {
+  const std::string file = fixture("bad/no-such-file.jsonl");
+  CHECK(error_of([&] { read_records(file); }) ==
+        file + ": error: cannot open records file: No such file or directory");
+}
+
+TEST_CASE("JSON arrays are read record by record", "[records]") {
+  // A record that breaks after good ones: the good ones are visited first.
+  const std::string file = fixture("bad/not_object.json");
+  std::size_t visited = 0;
+  CHECK_THROWS_AS(tp::for_each_record(file, tp::RecordFormat::Auto, [&](const tp::Record&) { ++visited; }),
+                  tp::Error);
+  CHECK(visited == 1);
+}
