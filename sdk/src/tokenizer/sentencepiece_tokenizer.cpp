@@ -149,8 +149,7 @@ void SentencePieceTokenizer::append_piece_text(std::int32_t id, bool segment_sta
   }
   flush();
   const std::string& piece = at_start_->IdToPiece(id);
-  const bool strip = adds_dummy_prefix_ && (segment_start || out.empty());
-  std::size_t pos = strip && piece.starts_with(kSpaceSymbol) ? kSpaceSymbol.size() : 0;
+  std::size_t pos = adds_dummy_prefix_ && segment_start && piece.starts_with(kSpaceSymbol) ? kSpaceSymbol.size() : 0;
   for (std::size_t hit; (hit = piece.find(kSpaceSymbol, pos)) != std::string::npos; pos = hit + kSpaceSymbol.size()) {
     out.append(piece, pos, hit - pos).push_back(' ');
   }
@@ -160,17 +159,19 @@ void SentencePieceTokenizer::append_piece_text(std::int32_t id, bool segment_sta
 std::string SentencePieceTokenizer::decode(std::span<const std::int32_t> ids, bool skip_special_tokens) const {
   std::string out, pending_bytes;
   std::size_t pending_count = 0;
-  bool after_added_token = false;
+  bool text_start = true, after_added_token = false;
   for (const std::int32_t id : ids) {
     if (const AddedToken* added = added_.find(id)) {
       if (skip_special_tokens && added->special) continue;
       append_piece_text(-1, false, out, pending_bytes, pending_count);
       out += added->content;
+      text_start = false;
       after_added_token = true;
     } else if (id >= 0 && static_cast<std::size_t>(id) < piece_count_) {
       if (skip_special_tokens && (at_start_->IsControl(id) || at_start_->IsUnknown(id))) continue;
-      append_piece_text(id, prefix_every_segment_ && after_added_token, out, pending_bytes, pending_count);
-      after_added_token = false;
+      append_piece_text(id, text_start || (prefix_every_segment_ && after_added_token), out, pending_bytes,
+                        pending_count);
+      text_start = after_added_token = false;
     } else {
       fail_unknown_id(id, vocab_size_);
     }

@@ -1,0 +1,48 @@
+#include "markdown_sink.hpp"
+
+#include <fstream>
+#include <sstream>
+
+namespace example {
+
+MarkdownSink::MarkdownSink(const tp::Options& options, const tp::StageContext& context)
+    : path_(context.output_dir / options.get_string("file")), title_(context.pipeline_name) {}
+
+tp::OptionSchema MarkdownSink::schema() {
+  tp::OptionSchema schema;
+  schema.add(tp::string_option("file", "report.md", "report file name, inside the run's output_dir"));
+  return schema;
+}
+
+void MarkdownSink::on_event(const tp::Event& event) {
+  if (event.kind == tp::Event::Kind::Scalar) last_scalars_[event.name] = event.value;
+  if (event.kind == tp::Event::Kind::Table) tables_.push_back(event);
+}
+
+static std::string table_row(const std::vector<std::string>& cells) {
+  std::string row = "|";
+  for (const std::string& cell : cells) row += " " + cell + " |";
+  return row + "\n";
+}
+
+void MarkdownSink::close() {
+  std::ostringstream out;
+  out << "# " << title_ << "\n\n## Metrics\n\n| metric | last value |\n|---|---|\n";
+  for (const auto& [name, value] : last_scalars_) out << "| " << name << " | " << value << " |\n";
+  for (const tp::Event& table : tables_) {
+    out << "\n## " << table.name << "\n\n" << table_row(table.columns);
+    out << table_row(std::vector<std::string>(table.columns.size(), "---"));
+    for (const auto& row : table.rows) out << table_row(row);
+  }
+  // Written under a temporary name and renamed, so a reader never sees half a report.
+  std::filesystem::path temporary = path_;
+  temporary += ".tmp";
+  {
+    std::ofstream file(temporary, std::ios::trunc);
+    file << out.str();
+    if (!file) throw tp::Error(tp::Location{temporary.string()}, "cannot write the report");
+  }
+  std::filesystem::rename(temporary, path_);
+}
+
+}  // namespace example

@@ -1,0 +1,18 @@
+"""Where the tests find the tunepipe binary, the repository and the shared assets."""
+import os
+import subprocess
+from pathlib import Path
+
+REPO = Path(os.environ.get("TUNEPIPE_SOURCE_DIR", Path(__file__).resolve().parents[2]))
+BUILD = Path(os.environ.get("TUNEPIPE_BUILD_DIR", REPO / "build"))
+BIN = Path(os.environ.get("TUNEPIPE_BIN", BUILD / "bin" / "tunepipe"))
+FIXTURE_PLUGINS = Path(os.environ.get("TUNEPIPE_FIXTURE_PLUGIN_DIR", BUILD / "tests" / "fixture-plugins"))
+SHARED_ASSETS = Path(os.environ.get("TUNEPIPE_SHARED_ASSETS", REPO.parent / "shared" / "assets"))
+QUICKSTART = REPO / "build" / "quickstart"
+
+
+def run_tunepipe(*args, input=None, cwd=REPO, check=False):
+    result = subprocess.run([str(BIN), *map(str, args)], input=input, capture_output=True, text=True, cwd=cwd)
+    if check and result.returncode != 0:
+        raise AssertionError(f"tunepipe {' '.join(map(str, args))} failed ({result.returncode}):\n{result.stderr}")
+    return result
