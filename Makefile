@@ -7,6 +7,12 @@ JOBS ?= $(shell nproc)
 PY := .venv/bin/python
 TUNEPIPE := $(BUILD)/bin/tunepipe
 
+# ccache hits across clones and CI checkouts: paths relative to the checkout,
+# and precompiled headers accepted.
+export CCACHE_BASEDIR := $(CURDIR)
+export CCACHE_NOHASHDIR := true
+export CCACHE_SLOPPINESS := pch_defines,time_macros,include_file_mtime,include_file_ctime
+
 .PHONY: all setup configure build quickstart-assets demo test bench clean
 
 all: build

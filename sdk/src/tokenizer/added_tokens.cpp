@@ -60,10 +60,6 @@ std::size_t whitespace_end_after(std::string_view text, std::size_t start) {
 
 }  // namespace
 
-bool AddedVocabulary::Matcher::empty() const {
-  return std::all_of(std::begin(by_first_byte), std::end(by_first_byte), [](const auto& v) { return v.empty(); });
-}
-
 void AddedVocabulary::add(AddedToken token) {
   if (token.content.empty()) return;
   if (const auto it = index_by_id_.find(token.id); it != index_by_id_.end()) {
@@ -85,7 +81,9 @@ void AddedVocabulary::add(AddedToken token) {
 void AddedVocabulary::build() {
   raw_ = Matcher{};
   normalized_ = Matcher{};
+  has_normalized_ = false;
   for (std::size_t i = 0; i < tokens_.size(); ++i) {
+    has_normalized_ = has_normalized_ || tokens_[i].normalized;
     Matcher& matcher = tokens_[i].normalized ? normalized_ : raw_;
     matcher.by_first_byte[static_cast<unsigned char>(tokens_[i].content[0])].push_back(i);
   }

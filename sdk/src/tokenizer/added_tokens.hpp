@@ -38,7 +38,7 @@ class AddedVocabulary {
   // Splits `text` on the tokens whose `normalized` flag equals `normalized`;
   // text segments keep pointing into `text`.
   void split(std::string_view text, bool normalized, std::vector<TextSegment>& out) const;
-  bool has_normalized_tokens() const { return !normalized_.empty(); }
+  bool has_normalized_tokens() const { return has_normalized_; }
 
   const AddedToken* find(std::int32_t id) const;
   const AddedToken* find(std::string_view content) const;
@@ -47,7 +47,6 @@ class AddedVocabulary {
  private:
   struct Matcher {
     std::vector<std::size_t> by_first_byte[256];  // token indices, longest first
-    bool empty() const;
   };
   std::optional<std::size_t> longest_match_at(const Matcher& matcher, std::string_view text, std::size_t pos) const;
 
@@ -55,6 +54,7 @@ class AddedVocabulary {
   std::unordered_map<std::int32_t, std::size_t> index_by_id_;
   std::unordered_map<std::string, std::size_t> index_by_content_;
   Matcher raw_, normalized_;
+  bool has_normalized_ = false;
   bool built_ = true;
 };
 
