@@ -34,17 +34,17 @@ ParsedArgs parse_command_line(const std::string& command, const std::string& usa
   ParsedArgs parsed;
   try {
     po::store(po::command_line_parser(args).options(options).positional(positional).run(), parsed.values);
+    if (parsed.values.count("help")) {
+      fmt::print("usage: tunepipe {} {}\n\n", command, usage);
+      std::ostringstream text;
+      text << options;
+      fmt::print("{}", text.str());
+      parsed.help_shown = true;
+      return parsed;
+    }
     po::notify(parsed.values);
   } catch (const po::error& e) {
     throw UsageError(fmt::format("{}\nusage: tunepipe {} {}", e.what(), command, usage));
-  }
-  if (parsed.values.count("help")) {
-    fmt::print("usage: tunepipe {} {}\n\n", command, usage);
-    std::ostringstream text;
-    text << options;
-    fmt::print("{}", text.str());
-    parsed.help_shown = true;
-    return parsed;
   }
   PluginRegistry& registry = plugin_registry();
   if (parsed.values.count("plugin-path"))

@@ -81,27 +81,29 @@ class TokenizerJsonReader {
     const BpeModel& model_ref = *model;
     SpecialTokens special = register_tokens(
         config, {}, [&](std::string_view t) { return model_ref.token_to_id(t); }, model->id_limit(), added);
-    const TemplateTokens template_tokens = read_post_processor(member(root_, "post_processor"));
-    if (template_tokens.before) {
-      if (special.bos && *special.bos != *template_tokens.before) {
-        fail(fmt::format("post_processor prepends token {} but bos_token is token {}", *template_tokens.before,
-                         *special.bos));
-      }
-      special.bos = template_tokens.before;
-    }
-    if (template_tokens.after) {
-      if (special.eos && *special.eos != *template_tokens.after) {
-        fail(fmt::format("post_processor appends token {} but eos_token is token {}", *template_tokens.after,
-                         *special.eos));
-      }
-      special.eos = template_tokens.after;
-    }
-    special.add_bos = config.add_bos.value_or(template_tokens.before.has_value());
-    special.add_eos = config.add_eos.value_or(template_tokens.after.has_value());
+    apply_post_processor(config, special);
     return std::make_shared<BpeTokenizer>(std::move(pipeline), std::move(model), std::move(added), special);
   }
 
  private:
+  // The tokens the post-processor template puts around the text are the BOS/EOS
+  // that encode(text, true) adds; tokenizer_config.json's add_*_token flags win.
+  void apply_post_processor(const TokenizerConfig& config, SpecialTokens& special) const {
+    const TemplateTokens tokens = read_post_processor(member(root_, "post_processor"));
+    const auto adopt = [&](const std::optional<std::int32_t>& token, std::optional<std::int32_t>& slot,
+                           const char* what, const char* name) {
+      if (!token) return;
+      if (slot && *slot != *token) {
+        fail(fmt::format("post_processor {} token {} but {} is token {}", what, *token, name, *slot));
+      }
+      slot = token;
+    };
+    adopt(tokens.before, special.bos, "prepends", "bos_token");
+    adopt(tokens.after, special.eos, "appends", "eos_token");
+    special.add_bos = config.add_bos.value_or(tokens.before.has_value());
+    special.add_eos = config.add_eos.value_or(tokens.after.has_value());
+  }
+
   [[noreturn]] void fail(const std::string& message) const { fail_in_file(file_, message); }
   [[noreturn]] void unsupported(const std::string& feature) const {
     fail(fmt::format("unsupported tokenizer feature: {}", feature));
