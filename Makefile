@@ -38,7 +38,7 @@ test: build quickstart-assets
 	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
 
 bench: build
-	$(PY) bench/run_all.py --build $(BUILD)
+	$(PY) bench/tokenizer_throughput.py --build $(BUILD)
 
 clean:
 	rm -rf $(BUILD)

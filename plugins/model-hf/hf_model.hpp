@@ -19,6 +19,7 @@ class HfModel : public ModelStage {
 
  private:
   std::filesystem::path path_;
+  TokenizerOptions tokenizer_options_;
   mutable std::once_flag tokenizer_loaded_;
   mutable std::shared_ptr<const Tokenizer> tokenizer_;
 };

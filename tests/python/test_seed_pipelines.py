@@ -20,6 +20,7 @@ pytestmark = pytest.mark.skipif(not SHARED_ASSETS.exists(), reason=f"shared asse
 QWEN = SHARED_ASSETS / "tokenizers" / "qwen2.5"
 HUANHUAN = SHARED_ASSETS / "datasets" / "huanhuan" / "huanhuan.json"
 ALPACA = SHARED_ASSETS / "datasets" / "llamafactory_demo" / "alpaca_en_demo.json"
+YUAN = SHARED_ASSETS / "tokenizers" / "yuan2"
 
 
 def qwen_tokenizer():
@@ -99,4 +100,26 @@ def test_seed_004_plain_alpaca(tmp_path):
         return "\n".join(lines + ["Answer: "])
 
     reference = [reference_sample(tok, prompt(r), f"{r['output']}<|endoftext|>", "\n", 512) for r in records]
+    assert_same_rows(ours, reference)
+
+
+def test_seed_003_yuan_with_the_tutorials_special_tokens(tmp_path):
+    """Yuan2's SentencePiece text is compared with python sentencepiece (what the
+    model was trained on); <sep> and <eod> are the ids the tutorial's
+    add_tokens(..., special_tokens=True) gives them: their existing pieces."""
+    import sentencepiece
+
+    sp = sentencepiece.SentencePieceProcessor(model_file=str(YUAN / "tokenizer.model"))
+    data = tmp_path / "ner.json"
+    records = json.loads(HUANHUAN.read_text(encoding="utf-8"))[:200]
+    data.write_text(json.dumps([{"input": r["instruction"], "output": r["output"]} for r in records],
+                               ensure_ascii=False), encoding="utf-8")
+    ours, _ = run_pipeline("pipelines/003-yuan2-2b-resume-ner.toml", tmp_path, f"model.path={YUAN}",
+                           f"dataset.train={data}")
+    sep, eod = sp.piece_to_id("<sep>"), sp.piece_to_id("<eod>")
+    reference = []
+    for r in records:
+        prompt = sp.encode(r["instruction"]) + [sep]
+        answer = sp.encode(r["output"]) + [eod]
+        reference.append(((prompt + answer)[:384], ([-100] * len(prompt) + answer)[:384]))
     assert_same_rows(ours, reference)

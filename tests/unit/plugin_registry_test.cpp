@@ -56,9 +56,27 @@ TEST_CASE("fingerprint comparison lists every difference", "[plugins]") {
         "against this tunepipe's SDK");
 }
 
-TEST_CASE("earlier search paths win and a folder is loaded once", "[plugins]") {
+TEST_CASE("a folder is loaded once", "[plugins]") {
   PluginRegistry registry = fixture_registry();
   const std::size_t loaded = registry.plugins().size();
   registry.discover();
   CHECK(registry.plugins().size() == loaded);
+  CHECK(registry.shadowed().empty());
+}
+
+TEST_CASE("earlier search paths win over later ones with the same plugin", "[plugins]") {
+  const std::filesystem::path copy_dir = std::filesystem::temp_directory_path() / "tunepipe-shadowed-plugins";
+  std::filesystem::create_directories(copy_dir);
+  std::filesystem::copy_file(std::filesystem::path(TUNEPIPE_FIXTURE_PLUGIN_DIR) / "libtunepipe-sink-matching.so",
+                             copy_dir / "libtunepipe-sink-matching.so",
+                             std::filesystem::copy_options::overwrite_existing);
+  PluginRegistry registry;
+  registry.add_search_path(TUNEPIPE_FIXTURE_PLUGIN_DIR);
+  registry.add_search_path(copy_dir);
+  registry.discover();
+  REQUIRE(registry.find("sink", "matching") != nullptr);
+  CHECK(registry.find("sink", "matching")->path.parent_path() == std::filesystem::path(TUNEPIPE_FIXTURE_PLUGIN_DIR));
+  REQUIRE(registry.shadowed().size() == 1);
+  CHECK(registry.shadowed()[0].path == copy_dir / "libtunepipe-sink-matching.so");
+  CHECK_THAT(registry.shadowed()[0].reason, Catch::StartsWith("sink matching is already provided by "));
 }

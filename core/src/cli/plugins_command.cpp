@@ -20,6 +20,7 @@ int run_command_plugins(const std::vector<std::string>& args) {
     for (const PluginInfo* p : registry.of_kind(kind))
       fmt::print("{:<10} {:<12} {:<8} {}\n", p->kind, p->name, p->version, p->path.string());
   for (const RefusedPlugin& r : registry.refused()) fmt::print("refused: {}: {}\n", r.path.string(), r.reason);
+  for (const RefusedPlugin& r : registry.shadowed()) fmt::print("not used: {}: {}\n", r.path.string(), r.reason);
   if (registry.plugins().empty()) {
     fmt::print(stderr, "no plugins found in:");
     for (const auto& path : registry.search_paths()) fmt::print(stderr, " {}", path.string());

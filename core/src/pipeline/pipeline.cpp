@@ -63,6 +63,12 @@ void apply_override(RawNode& root, const std::string& assignment, Diagnostics& e
       node = &node->items[index];
       continue;
     }
+    const bool indexes_an_array = std::all_of(parts[i + 1].begin(), parts[i + 1].end(), ::isdigit);
+    if (indexes_an_array && node->find(parts[i]) == nullptr) {
+      errors.error(where, fmt::format("the pipeline has no \"{}\" entries; --set can only change an existing one",
+                                      parts[i]));
+      return;
+    }
     node = &node->get_or_add_table(parts[i], where);
     if (node->type != RawNode::Type::Table && node->type != RawNode::Type::Array) {
       errors.error(where, fmt::format("\"{}\" is not a table", parts[i]));

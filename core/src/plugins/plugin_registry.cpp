@@ -119,7 +119,11 @@ bool PluginRegistry::load(const fs::path& library) {
   }
   PluginInfo info{descriptor->kind, descriptor->name, descriptor->version, str_or(descriptor->summary, ""),
                   path, descriptor};
-  if (find(info.kind, info.name) != nullptr) return true;  // an earlier search path provides it
+  if (const PluginInfo* earlier = find(info.kind, info.name)) {
+    shadowed_.push_back({path, fmt::format("{} {} is already provided by {}", info.kind, info.name,
+                                           earlier->path.string())});
+    return true;
+  }
   resident_libraries().push_back(std::move(lib));
   plugins_.push_back(std::move(info));
   return true;

@@ -43,6 +43,8 @@ class PluginRegistry {
   std::vector<const PluginInfo*> of_kind(std::string_view kind) const;
   const std::vector<PluginInfo>& plugins() const { return plugins_; }
   const std::vector<RefusedPlugin>& refused() const { return refused_; }
+  // Libraries not used because an earlier search path has the same kind and name.
+  const std::vector<RefusedPlugin>& shadowed() const { return shadowed_; }
   // The refusal of a library whose file name says it is <kind>-<name>, if any.
   const RefusedPlugin* refusal_for(std::string_view kind, std::string_view name) const;
 
@@ -50,6 +52,7 @@ class PluginRegistry {
   std::vector<std::filesystem::path> search_paths_;
   std::vector<PluginInfo> plugins_;
   std::vector<RefusedPlugin> refused_;
+  std::vector<RefusedPlugin> shadowed_;
 };
 
 // Why a plugin built with `plugin` cannot run in a runtime built with `runtime`;

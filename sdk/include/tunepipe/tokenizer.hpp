@@ -33,8 +33,16 @@ class Tokenizer {
   virtual std::string kind() const = 0;  // "bpe" or "sentencepiece"
 };
 
+// Changes to what the folder's tokenizer_config.json says, as a tutorial's
+// AutoTokenizer.from_pretrained(..., eos_token=…) and add_tokens(…, special_tokens=True) make them.
+struct TokenizerOptions {
+  std::vector<std::string> extra_special_tokens;  // split out of text whole; existing pieces keep their ids
+  std::optional<std::string> eos_token;           // replaces the config's EOS token
+};
+
 // Loads the tokenizer of an HF checkpoint folder; throws tp::Error naming the
 // folder and the file that is missing or malformed.
 std::shared_ptr<const Tokenizer> load_tokenizer(const std::filesystem::path& dir);
+std::shared_ptr<const Tokenizer> load_tokenizer(const std::filesystem::path& dir, const TokenizerOptions& options);
 
 }  // namespace tp

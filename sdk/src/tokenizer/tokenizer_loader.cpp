@@ -10,11 +10,16 @@ namespace fs = std::filesystem;
 
 // tokenizer.json wins when it is byte-level BPE (the only kind we read);
 // otherwise tokenizer.model, then vocab.json + merges.txt.
-std::shared_ptr<const Tokenizer> load_tokenizer(const fs::path& dir) {
+std::shared_ptr<const Tokenizer> load_tokenizer(const fs::path& dir) { return load_tokenizer(dir, TokenizerOptions{}); }
+
+std::shared_ptr<const Tokenizer> load_tokenizer(const fs::path& dir, const TokenizerOptions& options) {
   std::error_code ec;
   if (!fs::exists(dir, ec)) fail_in_file(dir, "tokenizer folder does not exist");
   if (!fs::is_directory(dir, ec)) fail_in_file(dir, "expected a checkpoint folder holding the tokenizer files");
-  const TokenizerConfig config = read_tokenizer_config(dir);
+  TokenizerConfig config = read_tokenizer_config(dir);
+  for (const std::string& token : options.extra_special_tokens)
+    config.additional_special.push_back(AddedToken{.content = token, .special = true});
+  if (options.eos_token) config.eos = SpecialTokenSetting{true, AddedToken{.content = *options.eos_token, .special = true}};
 
   const fs::path json_file = dir / "tokenizer.json";
   const fs::path model_file = dir / "tokenizer.model";
