@@ -32,10 +32,13 @@ if(NOT TARGET tunepipe::torch)
       TUNEPIPE_TORCH_VERSION_HEADER="${TUNEPIPE_TORCH_VERSION_HEADER}")
   add_library(tunepipe::torch_version ALIAS tunepipe_torch_version)
 
+  # -idirafter puts torch's headers after the system ones, so <fmt/…> stays the
+  # system fmt the rest of the project links (torch's bundled copy is only
+  # used by GPU-tuning headers we do not include).
   add_library(tunepipe_torch INTERFACE)
-  target_include_directories(tunepipe_torch SYSTEM INTERFACE
-      "${TUNEPIPE_TORCH_ROOT}/include"
-      "${TUNEPIPE_TORCH_ROOT}/include/torch/csrc/api/include")
+  target_compile_options(tunepipe_torch INTERFACE
+      "SHELL:-idirafter ${TUNEPIPE_TORCH_ROOT}/include"
+      "SHELL:-idirafter ${TUNEPIPE_TORCH_ROOT}/include/torch/csrc/api/include")
   target_link_libraries(tunepipe_torch INTERFACE tunepipe_torch_version
       "-Wl,--no-as-needed"
       "${TUNEPIPE_TORCH_ROOT}/lib/libtorch.so"

@@ -53,7 +53,7 @@ TEST_CASE("defaults fill every declared option", "[pipeline]") {
   CHECK(p.sinks.empty());
 }
 
-TEST_CASE("--set overrides keys, nested tables and array entries", "[pipeline]") {
+TEST_CASE("overrides change keys, nested tables and array entries", "[pipeline]") {
   const fs::path file = write_pipeline("overrides", "\n[[sinks]]\nplugin = \"console\"\n");
   const Pipeline p = load(file, {"template.max_length=64", "pipeline.seed=7", "sinks[0].show_params=true",
                                  "dataset.fields.input={text}", "dataset.fields.output={output}",

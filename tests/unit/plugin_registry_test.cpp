@@ -35,7 +35,10 @@ TEST_CASE("plugins with another fingerprint are refused, naming both sides", "[p
   const std::string torch = TORCH_VERSION;
   CHECK(refusal(registry, "othertorch") ==
         "built with libtorch 0.0.1-fixture (this tunepipe: libtorch " + torch + ") — rebuild it against this tunepipe's SDK");
-  CHECK(refusal(registry, "oldabi") == "built with SDK ABI 0.0 (this tunepipe provides 1.0) — rebuild it against this tunepipe's SDK");
+  const std::string minor = std::to_string(TUNEPIPE_SDK_ABI_MINOR);
+  CHECK(refusal(registry, "oldabi") == "built with SDK ABI 0." + minor + " (this tunepipe provides " +
+                                           std::to_string(TUNEPIPE_SDK_ABI_MAJOR) + "." + minor +
+                                           ") — rebuild it against this tunepipe's SDK");
   CHECK(refusal(registry, "othercompiler") ==
         std::string("built with compiler clang-99 (this tunepipe: ") + TUNEPIPE_COMPILER_ID + ") — rebuild it against this tunepipe's SDK");
   CHECK(refusal(registry, "oldcxxabi") ==
