@@ -2,7 +2,8 @@
 # (.venv). We locate it through torch.utils.cmake_prefix_path but build our own
 # imported target instead of using TorchConfig.cmake: that config ties the build
 # to whatever CUDA toolkit the machine has installed, while the wheel already
-# carries its own CUDA runtime that libtorch.so loads when a GPU is present.
+# carries its own CUDA runtime. We link only torch_cpu and c10; the model plugin
+# loads libtorch_cuda.so from the same folder when a run asks for a GPU.
 set(TUNEPIPE_PYTHON "${CMAKE_CURRENT_LIST_DIR}/../.venv/bin/python" CACHE FILEPATH
     "Python of the environment that holds the pinned torch wheel")
 
@@ -41,7 +42,6 @@ if(NOT TARGET tunepipe::torch)
       "SHELL:-idirafter ${TUNEPIPE_TORCH_ROOT}/include/torch/csrc/api/include")
   target_link_libraries(tunepipe_torch INTERFACE tunepipe_torch_version
       "-Wl,--no-as-needed"
-      "${TUNEPIPE_TORCH_ROOT}/lib/libtorch.so"
       "${TUNEPIPE_TORCH_ROOT}/lib/libtorch_cpu.so"
       "${TUNEPIPE_TORCH_ROOT}/lib/libc10.so"
       "-Wl,--as-needed"

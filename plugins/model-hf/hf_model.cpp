@@ -1,10 +1,19 @@
 #include "hf_model.hpp"
 
+#include <ATen/ATen.h>
+#include <ATen/core/grad_mode.h>
+
 #include "checkpoint_config.hpp"
+#include "decoder_config.hpp"
+#include "hf_causal_lm.hpp"
+#include "tensor_placement.hpp"
+#include "tunepipe/safetensors.hpp"
+#include "weight_loader.hpp"
 
 namespace tp::hf {
 
-HfModel::HfModel(const Options& options, const StageContext&) : path_(options.get_path("path")) {
+HfModel::HfModel(const Options& options, const StageContext&)
+    : path_(options.get_path("path")), dtype_(options.get_string("dtype")), device_(options.get_string("device")) {
   tokenizer_options_.extra_special_tokens = options.get_strings("extra_special_tokens");
   if (!options.get_string("eos_token").empty()) tokenizer_options_.eos_token = options.get_string("eos_token");
 }
@@ -17,10 +26,18 @@ OptionSchema HfModel::schema() {
   schema.add(list_option("extra_special_tokens", std::vector<std::string>{},
                          "tokens to split out of text whole, as tokenizer.add_tokens(..., special_tokens=True) does"));
   schema.add(string_option("eos_token", "", "replaces the tokenizer config's EOS token (\"\": keep it)"));
+  schema.add(choice_option("dtype", "fp32", {"fp32", "bf16", "fp16"},
+                           "dtype the weights are converted to when loaded (the checkpoint's own dtype does not matter)"));
+  schema.add(string_option("device", "auto",
+                           "where the weights live: auto (the first GPU when one is usable, else cpu), cpu, cuda, cuda:N"));
   return schema;
 }
 
 void HfModel::validate(const Options& options, Diagnostics& errors) {
+  const std::string device = options.get_string("device");
+  if (!is_device_name(device))
+    errors.error(options.location("device"),
+                 options.context() + "device \"" + device + "\" is not one of auto, cpu, cuda, cuda:N");
   const std::filesystem::path path = options.get_path("path");
   if (!std::filesystem::is_directory(path)) return;  // reported (or allowed) by the path check itself
   if (const std::string problem = missing_tokenizer_files(path); !problem.empty())
@@ -32,6 +49,16 @@ ModelInfo HfModel::info() const { return read_model_info(path_); }
 std::shared_ptr<const Tokenizer> HfModel::tokenizer() const {
   std::call_once(tokenizer_loaded_, [&] { tokenizer_ = load_tokenizer(path_, tokenizer_options_); });
   return tokenizer_;
+}
+
+std::shared_ptr<CausalLM> HfModel::load() const {
+  DecoderConfig config = read_decoder_config(path_);
+  const at::TensorOptions target = at::TensorOptions().dtype(parse_dtype(dtype_)).device(resolve_device(device_));
+  // No autograd history for the frozen weights; not inference mode, whose
+  // tensors could not be saved for backward when training adapters.
+  const at::NoGradGuard no_grad;
+  const safetensors::Checkpoint checkpoint = safetensors::Checkpoint::open(path_);
+  return std::make_shared<HfCausalLM>(std::move(config), WeightLoader(checkpoint, target));
 }
 
 }  // namespace tp::hf

@@ -1,7 +1,8 @@
 #pragma once
-// The `hf` model stage: an HF checkpoint folder's identity and tokenizer.
+// The `hf` model stage: an HF checkpoint folder's identity, tokenizer and decoder.
 #include <memory>
 #include <mutex>
+#include <string>
 
 #include "tunepipe/model.hpp"
 #include "tunepipe/options.hpp"
@@ -16,10 +17,13 @@ class HfModel : public ModelStage {
 
   ModelInfo info() const override;
   std::shared_ptr<const Tokenizer> tokenizer() const override;
+  std::shared_ptr<CausalLM> load() const override;
 
  private:
   std::filesystem::path path_;
   TokenizerOptions tokenizer_options_;
+  std::string dtype_;
+  std::string device_;
   mutable std::once_flag tokenizer_loaded_;
   mutable std::shared_ptr<const Tokenizer> tokenizer_;
 };

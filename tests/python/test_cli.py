@@ -11,7 +11,7 @@ needs_quickstart = pytest.mark.skipif(not (QUICKSTART / "STAMP").exists(),
 
 def test_version_and_help():
     version = run_tunepipe("--version", check=True).stdout
-    assert version.startswith("tunepipe 0.1.0 (SDK ABI 1.0, libtorch ")
+    assert version.startswith("tunepipe 0.1.0 (SDK ABI 1.1, libtorch ")
     help_text = run_tunepipe("--help", check=True).stdout
     for command in ["run", "validate", "plugins", "describe", "tokenize", "render", "inspect"]:
         assert f"\n  {command} " in help_text

@@ -10,6 +10,7 @@ PluginRegistry fixture_registry() {
   PluginRegistry registry;
   registry.add_search_path(TUNEPIPE_FIXTURE_PLUGIN_DIR);
   registry.discover();
+  registry.load_all();
   return registry;
 }
 
@@ -59,6 +60,19 @@ TEST_CASE("fingerprint comparison lists every difference", "[plugins]") {
         "against this tunepipe's SDK");
 }
 
+TEST_CASE("libraries are loaded when their plugin is first asked for", "[plugins]") {
+  PluginRegistry registry;
+  registry.add_search_path(TUNEPIPE_FIXTURE_PLUGIN_DIR);
+  registry.discover();
+  CHECK(registry.plugins().empty());
+  CHECK(registry.names("sink") ==
+        std::vector<std::string>{"matching", "noentry", "oldabi", "oldcxxabi", "othercompiler", "othertorch"});
+  REQUIRE(registry.find("sink", "matching") != nullptr);
+  CHECK(registry.plugins().size() == 1);
+  CHECK(registry.find("sink", "oldabi") == nullptr);
+  CHECK(registry.refusal_for("sink", "oldabi") != nullptr);
+}
+
 TEST_CASE("a folder is loaded once", "[plugins]") {
   PluginRegistry registry = fixture_registry();
   const std::size_t loaded = registry.plugins().size();
@@ -81,5 +95,5 @@ TEST_CASE("earlier search paths win over later ones with the same plugin", "[plu
   CHECK(registry.find("sink", "matching")->path.parent_path() == std::filesystem::path(TUNEPIPE_FIXTURE_PLUGIN_DIR));
   REQUIRE(registry.shadowed().size() == 1);
   CHECK(registry.shadowed()[0].path == copy_dir / "libtunepipe-sink-matching.so");
-  CHECK_THAT(registry.shadowed()[0].reason, Catch::StartsWith("sink matching is already provided by "));
+  CHECK_THAT(registry.shadowed()[0].reason, Catch::StartsWith("sink-matching is already provided by "));
 }

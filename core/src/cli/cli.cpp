@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <boost/dll/runtime_symbol_info.hpp>
+#include <boost/dll/shared_library.hpp>
 #include <cstdio>
 
 #include "cli/command.hpp"
@@ -21,6 +23,8 @@ const std::vector<Command>& commands() {
       {"tokenize", "tokenize text with a model's tokenizer (JSON strings on stdin, ids out)", run_command_tokenize},
       {"render", "render conversations (JSON lines on stdin) with a chat template", run_command_render},
       {"inspect", "show a tokenized sample of a pipeline with its trained span marked", run_command_inspect},
+      {"checkpoint", "inspect or copy a safetensors checkpoint with tunepipe's own reader and writer", nullptr},
+      {"forward", "a model's logits (and loss) for token ids on stdin, written as safetensors", nullptr},
   };
   return all;
 }
@@ -52,6 +56,24 @@ ParsedArgs parse_command_line(const std::string& command, const std::string& usa
   registry.add_default_search_paths();
   registry.discover();
   return parsed;
+}
+
+// Runs a command of the model commands library, which brings libtorch.
+static int run_model_command(const Command& command, const std::vector<std::string>& args) {
+  const std::filesystem::path library = boost::dll::program_location().parent_path().parent_path() /
+                                        TUNEPIPE_MODEL_COMMANDS_DIR / "libtunepipe-model-commands.so";
+  static boost::dll::shared_library loaded;  // stays loaded: it registers libtorch kernels
+  if (!loaded.is_loaded()) {
+    try {
+      loaded.load(library, boost::dll::load_mode::rtld_lazy | boost::dll::load_mode::rtld_global);
+    } catch (const std::exception& e) {
+      throw Error(Location{library.string()},
+                  fmt::format("`tunepipe {}` needs the model commands library, which cannot be loaded: {}",
+                              command.name, e.what()));
+    }
+  }
+  const std::string symbol = fmt::format("tunepipe_command_{}", command.name);
+  return loaded.get<int(const std::vector<std::string>&)>(symbol)(args);
 }
 
 static void print_help() {
@@ -95,7 +117,8 @@ int main(int argc, char** argv) {
   for (const Command& command : commands()) {
     if (args[0] != command.name) continue;
     try {
-      return command.run({args.begin() + 1, args.end()});
+      const std::vector<std::string> rest(args.begin() + 1, args.end());
+      return command.run ? command.run(rest) : run_model_command(command, rest);
     } catch (const UsageError& e) {
       fmt::print(stderr, "tunepipe {}: {}\n", command.name, e.what());
       return 2;

@@ -10,6 +10,8 @@ namespace tp::core::cli {
 struct Command {
   const char* name;
   const char* summary;
+  // Null for commands that work with tensors: those are loaded on demand from
+  // libtunepipe-model-commands as tunepipe_command_<name>.
   int (*run)(const std::vector<std::string>& args);
 };
 

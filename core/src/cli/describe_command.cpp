@@ -39,8 +39,7 @@ int run_command_describe(const std::vector<std::string>& args) {
   const std::string name = parsed.values["name"].as<std::string>();
   const PluginInfo* plugin = plugin_registry().find(kind, name);
   if (plugin == nullptr) {
-    std::vector<std::string> installed;
-    for (const PluginInfo* p : plugin_registry().of_kind(kind)) installed.push_back(p->name);
+    const std::vector<std::string> installed = plugin_registry().names(kind);
     throw Error(fmt::format("no {} plugin \"{}\"{} (installed {} plugins: {})", kind, name,
                             did_you_mean(name, installed), kind, installed.empty() ? "none" : join(installed)));
   }

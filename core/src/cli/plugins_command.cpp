@@ -13,6 +13,7 @@ int run_command_plugins(const std::vector<std::string>& args) {
   if (parsed.help_shown) return 0;
 
   const PluginRegistry& registry = plugin_registry();
+  registry.load_all();
   std::vector<std::string> kinds = stage_sections();
   kinds.push_back("sink");
   fmt::print("{:<10} {:<12} {:<8} {}\n", "KIND", "NAME", "VERSION", "PATH");

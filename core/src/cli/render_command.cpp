@@ -27,8 +27,7 @@ int run_command_render(const std::vector<std::string>& args) {
   const std::string name = parsed.values["template"].as<std::string>();
   const PluginInfo* plugin = plugin_registry().find("template", name);
   if (plugin == nullptr) {
-    std::vector<std::string> installed;
-    for (const PluginInfo* p : plugin_registry().of_kind("template")) installed.push_back(p->name);
+    const std::vector<std::string> installed = plugin_registry().names("template");
     throw Error(fmt::format("no template plugin \"{}\"{} (installed: {})", name, did_you_mean(name, installed),
                             installed.empty() ? "none" : join(installed)));
   }

@@ -97,8 +97,7 @@ std::optional<StageConfig> bind_stage(const RawNode& table, const std::string& k
   const std::string& name = plugin_node->string;
   const PluginInfo* plugin = registry.find(kind, name);
   if (plugin == nullptr) {
-    std::vector<std::string> installed;
-    for (const PluginInfo* p : registry.of_kind(kind)) installed.push_back(p->name);
+    const std::vector<std::string> installed = registry.names(kind);
     std::string message = fmt::format("[{}] unknown {} plugin \"{}\"{} (installed {} plugins: {})", section, kind, name,
                                       did_you_mean(name, installed), kind, installed.empty() ? "none" : join(installed));
     if (const RefusedPlugin* refused = registry.refusal_for(kind, name))

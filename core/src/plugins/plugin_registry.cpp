@@ -83,16 +83,26 @@ void PluginRegistry::discover() {
     if (!fs::is_directory(dir, ec)) continue;
     std::vector<fs::path> files;
     for (const auto& entry : fs::directory_iterator(dir, ec))
-      if (is_plugin_file(entry.path())) files.push_back(entry.path());
+      if (is_plugin_file(entry.path())) files.push_back(fs::weakly_canonical(entry.path()));
     std::sort(files.begin(), files.end());
-    for (const fs::path& file : files) load(file);
+    for (const fs::path& file : files) {
+      const std::string id = plugin_id_from_file(file);
+      auto [it, inserted] = discovered_.emplace(id, file);
+      if (!inserted && it->second != file)
+        shadowed_.push_back({file, fmt::format("{} is already provided by {}", id, it->second.string())});
+    }
   }
 }
 
-bool PluginRegistry::load(const fs::path& library) {
+void PluginRegistry::load_all() const {
+  for (const auto& [id, file] : discovered_) load(file);
+}
+
+bool PluginRegistry::load(const fs::path& library) const {
   const fs::path path = fs::weakly_canonical(library);
-  for (const PluginInfo& p : plugins_)
-    if (p.path == path) return true;
+  if (std::find(attempted_.begin(), attempted_.end(), path) != attempted_.end())
+    return std::any_of(plugins_.begin(), plugins_.end(), [&](const PluginInfo& p) { return p.path == path; });
+  attempted_.push_back(path);
 
   boost::dll::shared_library lib;
   try {
@@ -119,20 +129,37 @@ bool PluginRegistry::load(const fs::path& library) {
   }
   PluginInfo info{descriptor->kind, descriptor->name, descriptor->version, str_or(descriptor->summary, ""),
                   path, descriptor};
-  if (const PluginInfo* earlier = find(info.kind, info.name)) {
-    shadowed_.push_back({path, fmt::format("{} {} is already provided by {}", info.kind, info.name,
-                                           earlier->path.string())});
-    return true;
+  const std::string registered = fmt::format("{}-{}", info.kind, info.name);
+  if (registered != plugin_id_from_file(path)) {
+    refused_.push_back({path, fmt::format("registers {} {} but is named for {}; name the file libtunepipe-{}.so",
+                                          info.kind, info.name, plugin_id_from_file(path), registered)});
+    return false;
   }
+  for (const PluginInfo& p : plugins_)
+    if (p.kind == info.kind && p.name == info.name) return true;  // loaded earlier from another path
   resident_libraries().push_back(std::move(lib));
   plugins_.push_back(std::move(info));
   return true;
 }
 
 const PluginInfo* PluginRegistry::find(std::string_view kind, std::string_view name) const {
-  for (const PluginInfo& p : plugins_)
-    if (p.kind == kind && p.name == name) return &p;
-  return nullptr;
+  auto loaded = [&]() -> const PluginInfo* {
+    for (const PluginInfo& p : plugins_)
+      if (p.kind == kind && p.name == name) return &p;
+    return nullptr;
+  };
+  if (const PluginInfo* p = loaded()) return p;
+  const auto it = discovered_.find(fmt::format("{}-{}", kind, name));
+  if (it == discovered_.end() || !load(it->second)) return nullptr;
+  return loaded();
+}
+
+std::vector<std::string> PluginRegistry::names(std::string_view kind) const {
+  std::vector<std::string> result;
+  const std::string prefix = fmt::format("{}-", kind);
+  for (const auto& [id, file] : discovered_)
+    if (id.starts_with(prefix)) result.push_back(id.substr(prefix.size()));
+  return result;
 }
 
 std::vector<const PluginInfo*> PluginRegistry::of_kind(std::string_view kind) const {

@@ -10,6 +10,8 @@
 
 namespace tp {
 
+class CausalLM;  // tunepipe/causal_lm.hpp (libtunepipe-model)
+
 struct ModelInfo {
   std::filesystem::path path;
   std::string architecture;  // config.json "architectures"[0], e.g. "Qwen2ForCausalLM"
@@ -24,6 +26,10 @@ class ModelStage : public Stage {
   static constexpr const char* kind_name = "model";
   virtual ModelInfo info() const = 0;
   virtual std::shared_ptr<const Tokenizer> tokenizer() const = 0;
+  // Builds the decoder from config.json and the safetensors weights, in the
+  // stage's dtype and on its device; throws tp::Error naming the file, the
+  // config key or the tensor at fault.
+  virtual std::shared_ptr<CausalLM> load() const = 0;
 };
 
 }  // namespace tp

@@ -1,0 +1,193 @@
+// `tunepipe forward`: a model's logits (and loss) for token ids on stdin, written
+// as safetensors, so tests can compare them with the Python reference stack.
+#include <ATen/ATen.h>
+#include <ATen/core/grad_mode.h>
+#include <fmt/format.h>
+
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "cli/command.hpp"
+#include "model_commands.hpp"
+#include "pipeline/pipeline.hpp"
+#include "run/stage_factory.hpp"
+#include "tunepipe/causal_lm.hpp"
+#include "tunepipe/model.hpp"
+#include "tunepipe/safetensors.hpp"
+
+namespace tp::core::cli {
+namespace po = boost::program_options;
+
+namespace {
+
+constexpr const char* kUsage =
+    "--model DIR --out FILE.safetensors [--dtype fp32|bf16|fp16] [--device cpu|cuda[:N]|auto] [--labels FILE] "
+    "[--incremental [--prefill N]] [--prefix FILE.safetensors] [--embeds] < ids";
+
+using Rows = std::vector<std::vector<std::int64_t>>;
+
+Rows read_rows(std::istream& in, const std::string& source) {
+  Rows rows;
+  std::string line;
+  std::uint32_t number = 0;
+  while (std::getline(in, line)) {
+    ++number;
+    std::vector<std::int64_t> row;
+    std::istringstream words(line);
+    std::string word;
+    while (words >> word) {
+      std::size_t used = 0;
+      try {
+        row.push_back(std::stoll(word, &used));
+      } catch (const std::exception&) {
+        used = 0;
+      }
+      if (used != word.size()) throw Error(Location{source, number}, fmt::format("\"{}\" is not an integer", word));
+    }
+    if (row.empty()) throw Error(Location{source, number}, "empty line: every line holds one sequence");
+    rows.push_back(std::move(row));
+  }
+  if (rows.empty()) throw Error(Location{source}, "no sequences");
+  return rows;
+}
+
+// Shorter rows are left-padded with `fill`; the mask marks the real tokens.
+at::Tensor left_padded(const Rows& rows, std::int64_t length, std::int64_t fill) {
+  at::Tensor out = at::full({static_cast<std::int64_t>(rows.size()), length}, fill, at::kLong);
+  for (std::size_t b = 0; b < rows.size(); ++b) {
+    const auto n = static_cast<std::int64_t>(rows[b].size());
+    out[static_cast<std::int64_t>(b)].narrow(0, length - n, n).copy_(at::tensor(rows[b], at::kLong));
+  }
+  return out;
+}
+
+std::int64_t longest(const Rows& rows) {
+  std::size_t length = 0;
+  for (const auto& row : rows) length = std::max(length, row.size());
+  return static_cast<std::int64_t>(length);
+}
+
+void check_ids(const Rows& rows, std::int64_t vocab_size) {
+  for (std::size_t b = 0; b < rows.size(); ++b)
+    for (std::int64_t id : rows[b])
+      if (id < 0 || id >= vocab_size)
+        throw Error(Location{"<stdin>", static_cast<std::uint32_t>(b + 1)},
+                    fmt::format("token id {} is outside the vocabulary [0, {})", id, vocab_size));
+}
+
+Rows read_labels(const std::string& path, const Rows& ids) {
+  std::ifstream in(path);
+  if (!in) throw Error(Location{path}, "cannot read the labels file");
+  Rows labels = read_rows(in, path);
+  if (labels.size() != ids.size())
+    throw Error(Location{path}, fmt::format("{} label lines for {} sequences", labels.size(), ids.size()));
+  for (std::size_t b = 0; b < ids.size(); ++b)
+    if (labels[b].size() != ids[b].size())
+      throw Error(Location{path, static_cast<std::uint32_t>(b + 1)},
+                  fmt::format("{} labels for a sequence of {} tokens", labels[b].size(), ids[b].size()));
+  return labels;
+}
+
+// Keys "layers.<i>.keys" / "layers.<i>.values", [batch or 1, kv_heads, prefix, head_dim] each.
+std::vector<std::pair<at::Tensor, at::Tensor>> read_prefix(const std::string& path, std::int64_t layers) {
+  const auto file = safetensors::File::open(path);
+  std::vector<std::pair<at::Tensor, at::Tensor>> prefix;
+  for (std::int64_t i = 0; i < layers; ++i)
+    prefix.emplace_back(file->tensor(fmt::format("layers.{}.keys", i)).clone(),
+                        file->tensor(fmt::format("layers.{}.values", i)).clone());
+  return prefix;
+}
+
+// The mean cross-entropy of each token predicting the next label, -100 ignored
+// (transformers' causal LM loss).
+at::Tensor next_token_loss(const at::Tensor& logits, const at::Tensor& labels) {
+  const std::int64_t vocab = logits.size(-1);
+  const at::Tensor predictions = logits.narrow(1, 0, logits.size(1) - 1).reshape({-1, vocab}).to(at::kFloat);
+  const at::Tensor targets = labels.narrow(1, 1, labels.size(1) - 1).reshape({-1}).to(logits.device());
+  return at::cross_entropy_loss(predictions, targets, {}, at::Reduction::Mean, -100);
+}
+
+struct ForwardRequest {
+  at::Tensor ids, mask;
+  bool incremental = false;
+  std::int64_t prefill = 1;
+  bool via_embeds = false;
+  std::vector<std::pair<at::Tensor, at::Tensor>> prefix;
+};
+
+at::Tensor run_forward(const CausalLM& model, const ForwardRequest& request) {
+  auto input_for = [&](std::int64_t begin, std::int64_t count, KVCache* cache) {
+    ForwardInput input;
+    const at::Tensor ids = request.ids.narrow(1, begin, count);
+    if (request.via_embeds)
+      input.inputs_embeds = model.embed(ids);
+    else
+      input.input_ids = ids;
+    input.attention_mask = request.mask.narrow(1, 0, begin + count);
+    input.cache = cache;
+    input.layer_prefix = request.prefix;
+    return input;
+  };
+  const std::int64_t tokens = request.ids.size(1);
+  if (!request.incremental) return model.logits(input_for(0, tokens, nullptr));
+  KVCache cache;
+  const std::int64_t first = std::min(request.prefill, tokens);
+  std::vector<at::Tensor> steps{model.logits(input_for(0, first, &cache))};
+  for (std::int64_t t = first; t < tokens; ++t) steps.push_back(model.logits(input_for(t, 1, &cache)));
+  return at::cat(steps, 1);
+}
+
+}  // namespace
+
+int run_command_forward(const std::vector<std::string>& args) {
+  po::options_description options("forward options");
+  options.add_options()("model", po::value<std::string>()->required(), "HF checkpoint folder")(
+      "out", po::value<std::string>()->required(), "safetensors file to write: logits, attention_mask (and loss)")(
+      "dtype", po::value<std::string>()->default_value("fp32"), "fp32, bf16 or fp16")(
+      "device", po::value<std::string>()->default_value("cpu"), "cpu, cuda, cuda:N or auto")(
+      "labels", po::value<std::string>(), "file with one line of labels per sequence (-100: not trained); adds loss")(
+      "incremental", "decode through the KV cache: --prefill tokens at once, then one token per step")(
+      "prefill", po::value<std::int64_t>()->default_value(1), "with --incremental: tokens of the first step")(
+      "prefix", po::value<std::string>(), "safetensors file with a per-layer key/value prefix (layers.<i>.keys/values)")(
+      "embeds", "feed the model embed(ids) as inputs_embeds instead of the ids");
+  const ParsedArgs parsed = parse_command_line("forward", kUsage, options, {}, args);
+  if (parsed.help_shown) return 0;
+  const po::variables_map& values = parsed.values;
+
+  const PluginInfo* plugin = plugin_registry().find("model", "hf");
+  if (plugin == nullptr) throw Error("no model plugin \"hf\": build the target tunepipe-model-hf");
+  const std::vector<std::string> assignments = {"path=" + values["model"].as<std::string>(),
+                                                "dtype=" + values["dtype"].as<std::string>(),
+                                                "device=" + values["device"].as<std::string>()};
+  StageConfig config{"model", "model", plugin, options_from_assignments(*plugin, "model", assignments)};
+  const auto stage = create_stage<ModelStage>(config, StageContext{});
+  const std::shared_ptr<CausalLM> model = call_plugin("model", "hf", [&] { return stage->load(); });
+
+  const Rows rows = read_rows(std::cin, "<stdin>");
+  check_ids(rows, model->config().vocab_size);
+  const std::int64_t length = longest(rows);
+  ForwardRequest request;
+  request.ids = left_padded(rows, length, model->config().pad_token_id.value_or(0));
+  Rows ones;
+  for (const auto& row : rows) ones.emplace_back(row.size(), 1);
+  request.mask = left_padded(ones, length, 0);
+  request.incremental = values.count("incremental") > 0;
+  request.prefill = values["prefill"].as<std::int64_t>();
+  if (request.prefill < 1) throw UsageError("--prefill must be at least 1");
+  request.via_embeds = values.count("embeds") > 0;
+  if (values.count("prefix")) request.prefix = read_prefix(values["prefix"].as<std::string>(), model->config().num_layers);
+
+  const at::NoGradGuard no_grad;
+  const at::Tensor logits = call_plugin("model", "hf", [&] { return run_forward(*model, request); });
+  std::vector<std::pair<std::string, at::Tensor>> outputs{{"logits", logits.to(at::kFloat).cpu()},
+                                                          {"attention_mask", request.mask}};
+  if (values.count("labels")) {
+    const at::Tensor labels = left_padded(read_labels(values["labels"].as<std::string>(), rows), length, -100);
+    outputs.emplace_back("loss", next_token_loss(logits, labels).cpu());
+  }
+  safetensors::write(values["out"].as<std::string>(), outputs);
+  return 0;
+}
+
+}  // namespace tp::core::cli

@@ -1,0 +1,12 @@
+#pragma once
+// Commands that work with tensors. They are built into
+// libtunepipe-model-commands, which the CLI loads only when one of them runs.
+#include <string>
+#include <vector>
+
+namespace tp::core::cli {
+
+int run_command_checkpoint(const std::vector<std::string>& args);
+int run_command_forward(const std::vector<std::string>& args);
+
+}  // namespace tp::core::cli

@@ -1,0 +1,26 @@
+#include "attention_mask.hpp"
+
+namespace tp::hf {
+
+AttentionPattern attention_pattern(const at::Tensor& padding, std::int64_t batch, std::int64_t cached,
+                                   std::int64_t tokens, std::int64_t prefix, const at::Device& device) {
+  if (!padding.defined() && prefix == 0) {
+    if (cached == 0) return {at::Tensor(), tokens > 1};
+    if (tokens == 1) return {};  // one new token sees everything cached
+  }
+  const std::int64_t keys = cached + tokens;
+  const auto long_options = at::TensorOptions().dtype(at::kLong).device(device);
+  const at::Tensor query_position = at::arange(cached, keys, long_options).unsqueeze(1);
+  const at::Tensor key_position = at::arange(0, keys, long_options).unsqueeze(0);
+  at::Tensor allowed = (key_position <= query_position).view({1, 1, tokens, keys});
+  if (padding.defined()) {
+    const at::Tensor kept = padding.to(device).to(at::kBool).view({batch, 1, 1, keys});
+    allowed = (allowed & kept) | (key_position == query_position).view({1, 1, tokens, keys});
+  }
+  allowed = allowed.expand({batch, 1, tokens, keys});
+  if (prefix > 0)
+    allowed = at::cat({at::ones({batch, 1, tokens, prefix}, long_options.dtype(at::kBool)), allowed}, -1);
+  return {allowed.contiguous(), false};
+}
+
+}  // namespace tp::hf

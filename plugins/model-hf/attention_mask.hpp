@@ -1,0 +1,21 @@
+#pragma once
+// Which keys each query may see: causal order, the padding of the attention
+// mask (left padding included), the KV cache and a per-layer key/value prefix.
+#include <ATen/ATen.h>
+
+#include <cstdint>
+
+namespace tp::hf {
+
+struct AttentionPattern {
+  at::Tensor allowed;      // [batch, 1, tokens, prefix + cached + tokens] bool; undefined when not needed
+  bool is_causal = false;  // plain causal attention, left to the kernel
+};
+
+// `padding` is the stage's attention_mask [batch, cached + tokens] (1 keep, 0
+// pad) or undefined. A query whose keys are all padding (a left-padding row)
+// still sees itself, so its softmax stays finite; its output is never used.
+AttentionPattern attention_pattern(const at::Tensor& padding, std::int64_t batch, std::int64_t cached,
+                                   std::int64_t tokens, std::int64_t prefix, const at::Device& device);
+
+}  // namespace tp::hf

@@ -1,0 +1,269 @@
+#include "decoder_config.hpp"
+
+#include <fmt/format.h>
+
+#include <fstream>
+#include <optional>
+
+#include "tunepipe/error.hpp"
+
+namespace tp::hf {
+namespace {
+
+// transformers' defaults for the keys a config.json may leave out; they differ
+// per architecture (e.g. ERNIE ties its embeddings and uses head_dim 128).
+enum class Family { Llama, Qwen2, Qwen3, Ernie45 };
+
+struct ArchitectureDefaults {
+  const char* architecture;
+  Family family;
+  double rms_norm_eps;
+  double rope_theta;
+  bool tie_word_embeddings;
+  std::int64_t head_dim;             // 0: hidden_size / num_attention_heads
+  std::int64_t num_kv_heads;         // 0: num_attention_heads
+  std::int64_t max_position_embeddings;
+};
+
+constexpr ArchitectureDefaults kArchitectures[] = {
+    // Baidu's checkpoints name the architecture with an underscore, transformers without.
+    {"Ernie4_5ForCausalLM", Family::Ernie45, 1e-5, 500000.0, true, 128, 2, 131072},
+    {"Ernie4_5_ForCausalLM", Family::Ernie45, 1e-5, 500000.0, true, 128, 2, 131072},
+    {"LlamaForCausalLM", Family::Llama, 1e-6, 10000.0, false, 0, 0, 2048},
+    {"Qwen2ForCausalLM", Family::Qwen2, 1e-6, 10000.0, false, 0, 32, 32768},
+    {"Qwen3ForCausalLM", Family::Qwen3, 1e-6, 10000.0, false, 128, 32, 32768},
+};
+
+Family family_of(const std::string& architecture) {
+  for (const auto& a : kArchitectures)
+    if (architecture == a.architecture) return a.family;
+  return Family::Llama;
+}
+
+std::string supported_architectures() {
+  std::string names;
+  for (const auto& a : kArchitectures) names += (names.empty() ? "" : ", ") + std::string(a.architecture);
+  return names;
+}
+
+class ConfigReader {
+ public:
+  ConfigReader(const nlohmann::json& json, std::string file) : json_(json), file_(std::move(file)) {}
+
+  [[noreturn]] void fail(const std::string& message) const { throw Error(Location{file_}, message); }
+
+  bool present(const char* key) const { return json_.contains(key) && !json_[key].is_null(); }
+
+  std::int64_t positive_int(const char* key) const {
+    if (!json_.contains(key)) fail(fmt::format("\"{}\" is missing", key));
+    return positive_int_value(json_[key], key);
+  }
+
+  std::int64_t positive_int_or(const char* key, std::int64_t fallback) const {
+    return present(key) ? positive_int_value(json_[key], key) : fallback;
+  }
+
+  double number_or(const char* key, double fallback) const { return present(key) ? number_value(json_[key], key) : fallback; }
+
+  bool flag_or(const char* key, bool fallback) const {
+    if (!present(key)) return fallback;
+    if (!json_[key].is_boolean()) fail(fmt::format("\"{}\" must be true or false", key));
+    return json_[key].get<bool>();
+  }
+
+  std::optional<std::int64_t> optional_token(const char* key) const {
+    if (!present(key)) return std::nullopt;
+    if (!json_[key].is_number_integer()) fail(fmt::format("\"{}\" must be a token id", key));
+    return json_[key].get<std::int64_t>();
+  }
+
+  std::vector<std::int64_t> token_list(const char* key) const {
+    if (!present(key)) return {};
+    const nlohmann::json& value = json_[key];
+    if (value.is_number_integer()) return {value.get<std::int64_t>()};
+    std::vector<std::int64_t> ids;
+    if (value.is_array())
+      for (const auto& id : value) {
+        if (!id.is_number_integer()) fail(fmt::format("\"{}\" must be a token id or a list of them", key));
+        ids.push_back(id.get<std::int64_t>());
+      }
+    else
+      fail(fmt::format("\"{}\" must be a token id or a list of them", key));
+    return ids;
+  }
+
+  double number_value(const nlohmann::json& value, const std::string& key) const {
+    if (!value.is_number()) fail(fmt::format("\"{}\" must be a number", key));
+    return value.get<double>();
+  }
+
+  std::int64_t positive_int_value(const nlohmann::json& value, const std::string& key) const {
+    if (!value.is_number_integer() || value.get<std::int64_t>() <= 0)
+      fail(fmt::format("\"{}\" must be a positive integer (found {})", key, value.dump()));
+    return value.get<std::int64_t>();
+  }
+
+  const nlohmann::json& json() const { return json_; }
+
+ private:
+  const nlohmann::json& json_;
+  std::string file_;
+};
+
+const ArchitectureDefaults& architecture_of(const ConfigReader& reader) {
+  const nlohmann::json& json = reader.json();
+  if (!json.contains("architectures"))
+    reader.fail(fmt::format("\"architectures\" is missing (supported: {})", supported_architectures()));
+  const nlohmann::json& list = json["architectures"];
+  if (!list.is_array() || list.size() != 1 || !list[0].is_string())
+    reader.fail(fmt::format("\"architectures\" must list exactly one architecture (found {})", list.dump()));
+  const std::string name = list[0].get<std::string>();
+  for (const auto& a : kArchitectures)
+    if (name == a.architecture) return a;
+  reader.fail(fmt::format("architecture \"{}\" in \"architectures\" is not supported (supported: {})", name,
+                          supported_architectures()));
+}
+
+void reject_unsupported_math(const ConfigReader& reader, std::int64_t num_layers) {
+  const nlohmann::json& json = reader.json();
+  if (reader.present("hidden_act") && json["hidden_act"] != "silu")
+    reader.fail(fmt::format("\"hidden_act\": {} is not supported (only \"silu\")", json["hidden_act"].dump()));
+  for (const char* key : {"attention_dropout", "hidden_dropout", "hidden_dropout_prob", "attention_probs_dropout_prob"})
+    if (reader.present(key) && reader.number_or(key, 0.0) != 0.0)
+      reader.fail(fmt::format("\"{}\": {} is not supported (dropout inside the model must be 0)", key,
+                              json[key].dump()));
+  if (reader.flag_or("use_sliding_window", false))
+    reader.fail("\"use_sliding_window\": true is not supported (sliding-window attention is not implemented)");
+  if (reader.present("layer_types")) {
+    const nlohmann::json& types = json["layer_types"];
+    if (!types.is_array() || static_cast<std::int64_t>(types.size()) != num_layers)
+      reader.fail(fmt::format("\"layer_types\" must list one type per layer ({})", num_layers));
+    for (const auto& type : types)
+      if (type != "full_attention")
+        reader.fail(fmt::format("\"layer_types\": {} is not supported (only \"full_attention\")", type.dump()));
+  }
+  if (reader.present("quantization_config"))
+    reader.fail("\"quantization_config\": quantized checkpoints are not supported (use the unquantized weights)");
+  if (reader.present("partial_rotary_factor") && reader.number_or("partial_rotary_factor", 1.0) != 1.0)
+    reader.fail("\"partial_rotary_factor\" other than 1 is not supported");
+}
+
+// RoPE settings live in "rope_parameters" (transformers 5) or in
+// "rope_theta" + "rope_scaling" (older files); both are read.
+void read_rope(const ConfigReader& reader, const ArchitectureDefaults& defaults, DecoderConfig& config) {
+  const nlohmann::json& json = reader.json();
+  const char* key = reader.present("rope_parameters") ? "rope_parameters" : "rope_scaling";
+  nlohmann::json params = reader.present(key) ? json[key] : nlohmann::json::object();
+  if (!params.is_object()) reader.fail(fmt::format("\"{}\" must be an object", key));
+  if (params.contains("full_attention")) {
+    if (params.size() != 1)
+      reader.fail(fmt::format("\"{}\": per-layer-type RoPE settings are not supported (only \"full_attention\")", key));
+    params = params["full_attention"];
+  }
+  auto number = [&](const char* name, std::optional<double> fallback) -> double {
+    if (params.contains(name) && !params[name].is_null())
+      return reader.number_value(params[name], fmt::format("{}.{}", key, name));
+    if (!fallback) reader.fail(fmt::format("\"{}.{}\" is missing", key, name));
+    return *fallback;
+  };
+  config.rope_theta = params.contains("rope_theta") ? number("rope_theta", std::nullopt)
+                                                    : reader.number_or("rope_theta", defaults.rope_theta);
+  if (number("partial_rotary_factor", 1.0) != 1.0)
+    reader.fail(fmt::format("\"{}.partial_rotary_factor\" other than 1 is not supported", key));
+
+  std::string type = "default";
+  for (const char* name : {"rope_type", "type"})
+    if (params.contains(name) && params[name].is_string()) {
+      type = params[name].get<std::string>();
+      break;
+    }
+  RopeScaling& scaling = config.rope_scaling;
+  if (type == "default") {
+    scaling.type.clear();
+  } else if (type == "linear") {
+    scaling.type = type;
+    scaling.factor = number("factor", std::nullopt);
+  } else if (type == "llama3") {
+    scaling.type = type;
+    scaling.factor = number("factor", std::nullopt);
+    scaling.low_freq_factor = number("low_freq_factor", std::nullopt);
+    scaling.high_freq_factor = number("high_freq_factor", std::nullopt);
+    scaling.original_max_position_embeddings = static_cast<std::int64_t>(
+        number("original_max_position_embeddings", static_cast<double>(config.max_position_embeddings)));
+    if (scaling.high_freq_factor == scaling.low_freq_factor)
+      reader.fail(fmt::format("\"{}\": high_freq_factor must differ from low_freq_factor", key));
+  } else {
+    reader.fail(fmt::format("\"{}\": RoPE type \"{}\" is not supported (supported: default, linear, llama3)", key, type));
+  }
+  if (scaling.type.size() && scaling.factor <= 0) reader.fail(fmt::format("\"{}.factor\" must be positive", key));
+}
+
+void read_biases(const ConfigReader& reader, Family family, DecoderConfig& config) {
+  if (family == Family::Qwen2) {
+    config.qkv_bias = true;  // Qwen2's attention always has q/k/v biases and never an o_proj one
+  } else if (family == Family::Ernie45) {
+    const bool bias = reader.flag_or("use_bias", false);
+    config.qkv_bias = config.output_bias = config.mlp_bias = bias;
+  } else {
+    const bool bias = reader.flag_or("attention_bias", false);
+    config.qkv_bias = config.output_bias = bias;
+    config.mlp_bias = family == Family::Llama && reader.flag_or("mlp_bias", false);
+  }
+  config.qk_norm = family == Family::Qwen3;
+}
+
+}  // namespace
+
+DecoderConfig parse_decoder_config(const nlohmann::json& json, const std::string& file) {
+  const ConfigReader reader(json, file);
+  if (!json.is_object()) reader.fail("expected a JSON object");
+  const ArchitectureDefaults& defaults = architecture_of(reader);
+
+  DecoderConfig config;
+  config.architecture = defaults.architecture;
+  config.vocab_size = reader.positive_int("vocab_size");
+  config.hidden_size = reader.positive_int("hidden_size");
+  config.intermediate_size = reader.positive_int("intermediate_size");
+  config.num_layers = reader.positive_int("num_hidden_layers");
+  config.num_heads = reader.positive_int("num_attention_heads");
+  config.num_kv_heads = reader.positive_int_or("num_key_value_heads",
+                                               defaults.num_kv_heads ? defaults.num_kv_heads : config.num_heads);
+  if (config.num_heads % config.num_kv_heads != 0)
+    reader.fail(fmt::format("\"num_key_value_heads\" ({}) must divide \"num_attention_heads\" ({})",
+                            config.num_kv_heads, config.num_heads));
+  // An explicit null means hidden_size / heads even where the default is a number.
+  const bool head_dim_null = json.contains("head_dim") && json["head_dim"].is_null();
+  const std::int64_t derived_head_dim = config.hidden_size / config.num_heads;
+  config.head_dim = reader.positive_int_or(
+      "head_dim", head_dim_null || defaults.head_dim == 0 ? derived_head_dim : defaults.head_dim);
+  if (config.head_dim % 2 != 0) reader.fail(fmt::format("\"head_dim\" ({}) must be even for RoPE", config.head_dim));
+  config.max_position_embeddings = reader.positive_int_or("max_position_embeddings", defaults.max_position_embeddings);
+  config.rms_norm_eps = reader.number_or("rms_norm_eps", defaults.rms_norm_eps);
+  config.tie_word_embeddings = reader.flag_or("tie_word_embeddings", defaults.tie_word_embeddings);
+
+  reject_unsupported_math(reader, config.num_layers);
+  read_rope(reader, defaults, config);
+  read_biases(reader, defaults.family, config);
+
+  config.eos_token_ids = reader.token_list("eos_token_id");
+  config.bos_token_id = reader.optional_token("bos_token_id");
+  config.pad_token_id = reader.optional_token("pad_token_id");
+  return config;
+}
+
+DecoderConfig read_decoder_config(const std::filesystem::path& dir) {
+  const std::filesystem::path file = dir / "config.json";
+  std::ifstream in(file);
+  if (!in) throw Error(Location{file.string()}, "cannot read the file (an HF checkpoint folder needs its config.json)");
+  nlohmann::json json;
+  try {
+    json = nlohmann::json::parse(in);
+  } catch (const nlohmann::json::parse_error& e) {
+    throw Error(Location{file.string()}, fmt::format("malformed JSON: {}", e.what()));
+  }
+  return parse_decoder_config(json, file.string());
+}
+
+bool uses_interleaved_rotary(const DecoderConfig& config) { return family_of(config.architecture) == Family::Ernie45; }
+
+}  // namespace tp::hf

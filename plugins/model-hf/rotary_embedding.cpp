@@ -1,0 +1,68 @@
+#include "rotary_embedding.hpp"
+
+#include <cmath>
+
+namespace tp::hf {
+namespace {
+
+at::Tensor default_inverse_frequencies(std::int64_t head_dim, double theta) {
+  const at::Tensor exponents = at::arange(0, head_dim, 2, at::kLong).to(at::kFloat) / static_cast<double>(head_dim);
+  return at::reciprocal(at::pow(theta, exponents));
+}
+
+// Llama 3.1: long wavelengths are slowed by `factor`, short ones kept, and the
+// band between blended smoothly.
+at::Tensor llama3_inverse_frequencies(const at::Tensor& base, const RopeScaling& scaling) {
+  const double old_context = static_cast<double>(scaling.original_max_position_embeddings);
+  const double low_freq_wavelength = old_context / scaling.low_freq_factor;
+  const double high_freq_wavelength = old_context / scaling.high_freq_factor;
+  const at::Tensor wavelength = at::reciprocal(base) * (2 * M_PI);
+  at::Tensor scaled = at::where(wavelength > low_freq_wavelength, base / scaling.factor, base);
+  const at::Tensor smooth = (at::reciprocal(wavelength) * old_context - scaling.low_freq_factor) /
+                            (scaling.high_freq_factor - scaling.low_freq_factor);
+  const at::Tensor smoothed = (1 - smooth) * scaled / scaling.factor + smooth * scaled;
+  const at::Tensor medium = (wavelength < high_freq_wavelength).logical_not() &
+                            (wavelength > low_freq_wavelength).logical_not();
+  return at::where(medium, smoothed, scaled);
+}
+
+at::Tensor rotate_halves(const at::Tensor& x) {
+  const std::int64_t half = x.size(-1) / 2;
+  return at::cat({-x.narrow(-1, half, half), x.narrow(-1, 0, half)}, -1);
+}
+
+// (x0, x1, x2, x3, …) → (-x1, x0, -x3, x2, …)
+at::Tensor rotate_pairs(const at::Tensor& x) {
+  using at::indexing::Slice;
+  const at::Tensor even = x.index({"...", Slice(0, at::indexing::None, 2)});
+  const at::Tensor odd = x.index({"...", Slice(1, at::indexing::None, 2)});
+  return at::stack({-odd, even}, -1).flatten(-2);
+}
+
+}  // namespace
+
+RotaryEmbedding::RotaryEmbedding(const DecoderConfig& config, bool interleaved, const at::Device& device)
+    : interleaved_(interleaved) {
+  at::Tensor frequencies = default_inverse_frequencies(config.head_dim, config.rope_theta);
+  if (config.rope_scaling.type == "linear") frequencies = frequencies / config.rope_scaling.factor;
+  if (config.rope_scaling.type == "llama3") frequencies = llama3_inverse_frequencies(frequencies, config.rope_scaling);
+  inverse_frequencies_ = frequencies.to(device);
+}
+
+RotaryAngles RotaryEmbedding::angles(const at::Tensor& position_ids, at::ScalarType dtype) const {
+  const at::Tensor frequencies = position_ids.unsqueeze(-1).to(at::kFloat) * inverse_frequencies_;
+  if (interleaved_) {
+    const at::Tensor paired = frequencies.repeat_interleave(2, -1);
+    return {paired.cos().unsqueeze(1), paired.sin().unsqueeze(1)};
+  }
+  const at::Tensor doubled = at::cat({frequencies, frequencies}, -1);
+  return {doubled.cos().to(dtype).unsqueeze(1), doubled.sin().to(dtype).unsqueeze(1)};
+}
+
+at::Tensor RotaryEmbedding::rotate(const at::Tensor& x, const RotaryAngles& angles) const {
+  if (!interleaved_) return x * angles.cos + rotate_halves(x) * angles.sin;
+  const at::Tensor rotated = x.to(at::kFloat) * angles.cos + rotate_pairs(x).to(at::kFloat) * angles.sin;
+  return rotated.to(x.scalar_type());
+}
+
+}  // namespace tp::hf

@@ -1,0 +1,21 @@
+#pragma once
+// The stage's `device` and `dtype` options turned into libtorch's terms.
+#include <ATen/ATen.h>
+
+#include <string>
+
+namespace tp::hf {
+
+// "fp32" | "bf16" | "fp16"; throws tp::Error otherwise.
+at::ScalarType parse_dtype(const std::string& name);
+
+// "auto" (CUDA when a GPU is usable, else CPU) | "cpu" | "cuda" | "cuda:N".
+// Loads libtorch's CUDA backend on demand, since plugins link only its CPU
+// half; throws tp::Error when the device asked for cannot be had.
+at::Device resolve_device(const std::string& name);
+
+// Whether `name` has one of the forms above (checked by `validate`, before any
+// library is loaded).
+bool is_device_name(const std::string& name);
+
+}  // namespace tp::hf

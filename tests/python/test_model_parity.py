@@ -1,0 +1,239 @@
+"""Logits and loss of the `hf` model plugin against transformers.
+
+Tiny random checkpoints (hidden 64, 2 layers, vocabulary 320) are written by
+transformers itself, one per architecture variant; our side is
+`tunepipe forward --model DIR --out FILE [--labels FILE] [--incremental] [--prefix FILE] [--embeds]`,
+which reads one sequence of ids per stdin line (several lines: a left-padded
+batch) and writes `logits` (and `loss`) as safetensors. The reference runs the
+same folder in fp32 with the eager attention, one sequence at a time.
+"""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+import torch
+from safetensors.torch import load_file, save_file
+from tokenizers import Tokenizer, models, pre_tokenizers, trainers
+from transformers import (AutoModelForCausalLM, DynamicCache, Ernie4_5Config, LlamaConfig, Qwen2Config,
+                          Qwen3Config)
+
+from tunepipe_env import BIN, run_tunepipe
+
+VOCAB = 320
+SHAPE = dict(vocab_size=VOCAB, hidden_size=64, intermediate_size=96, num_hidden_layers=2, num_attention_heads=4,
+             num_key_value_heads=2, max_position_embeddings=256)
+RELATIVE_TOLERANCE = 1e-4
+# Three sequences of different lengths: as a batch they are left-padded.
+SEQUENCES = [torch.randint(0, VOCAB, (n,), generator=torch.Generator().manual_seed(n)).tolist() for n in (13, 7, 10)]
+
+# name → (config class, config overrides, save_pretrained arguments and the dtype saved)
+VARIANTS = {
+    "qwen2-bias": (Qwen2Config, {}, {}),
+    "qwen2-tied-sharded": (Qwen2Config, {"tie_word_embeddings": True}, {"max_shard_size": "40KB"}),
+    "llama": (LlamaConfig, {}, {}),
+    "llama-tied-biases": (LlamaConfig, {"tie_word_embeddings": True, "attention_bias": True, "mlp_bias": True}, {}),
+    "llama3-rope": (LlamaConfig, {"rope_parameters": {"rope_type": "llama3", "rope_theta": 500000.0, "factor": 8.0,
+                                                      "low_freq_factor": 1.0, "high_freq_factor": 4.0,
+                                                      "original_max_position_embeddings": 8}}, {}),
+    "llama-linear-rope-bf16": (LlamaConfig, {"rope_parameters": {"rope_type": "linear", "rope_theta": 10000.0,
+                                                                 "factor": 2.0}}, {"dtype": torch.bfloat16}),
+    "ernie4_5": (Ernie4_5Config, {"head_dim": 24, "use_bias": True}, {}),
+    "qwen3": (Qwen3Config, {"head_dim": 24}, {}),
+}
+
+
+def relative_error(ours: torch.Tensor, reference: torch.Tensor) -> float:
+    return ((ours - reference).abs().max() / reference.abs().max()).item()
+
+
+def randomize(model: torch.nn.Module, seed: int) -> None:
+    """Weights large enough that every term of the forward matters (the default init is nearly uniform)."""
+    generator = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        for name, parameter in model.named_parameters():
+            noise = torch.randn(parameter.shape, generator=generator)
+            if name.endswith("norm.weight"):
+                parameter.copy_(1 + 0.2 * noise)
+            elif name.endswith("bias"):
+                parameter.copy_(0.2 * noise)
+            else:
+                parameter.copy_(noise / parameter.shape[-1] ** 0.5 * (4 if "embed" in name else 1))
+
+
+@pytest.fixture(scope="session")
+def tokenizer_file(tmp_path_factory) -> Path:
+    """The model stage wants a tokenizer beside the weights; a small byte-level BPE."""
+    tokenizer = Tokenizer(models.BPE())
+    tokenizer.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    trainer = trainers.BpeTrainer(vocab_size=VOCAB, initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
+                                  show_progress=False)
+    tokenizer.train_from_iterator(["tiny random checkpoints for parity tests"] * 4, trainer)
+    path = tmp_path_factory.mktemp("tokenizer") / "tokenizer.json"
+    tokenizer.save(str(path))
+    return path
+
+
+@pytest.fixture(scope="session")
+def checkpoints(tmp_path_factory, tokenizer_file):
+    made = {}
+
+    def make(name: str):
+        if name not in made:
+            config_class, overrides, save = VARIANTS[name]
+            torch.manual_seed(0)
+            config = config_class(**SHAPE, **overrides)
+            model = AutoModelForCausalLM.from_config(config)
+            randomize(model, seed=len(made) + 1)
+            folder = tmp_path_factory.mktemp(name)
+            save = dict(save)
+            dtype = save.pop("dtype", torch.float32)
+            model.to(dtype).save_pretrained(folder, **save)
+            shards = sorted(folder.glob("*.safetensors"))
+            assert len(shards) > 1 if "max_shard_size" in save else len(shards) == 1, shards
+            assert next(iter(load_file(shards[0]).values())).dtype == dtype
+            shutil.copy(tokenizer_file, folder / "tokenizer.json")
+            reference = AutoModelForCausalLM.from_pretrained(folder, dtype=torch.float32, attn_implementation="eager")
+            made[name] = (folder, reference.eval())
+        return made[name]
+
+    return make
+
+
+def padded_batch(sequences):
+    length = max(map(len, sequences))
+    ids = torch.zeros(len(sequences), length, dtype=torch.long)
+    mask = torch.zeros(len(sequences), length, dtype=torch.long)
+    for row, sequence in enumerate(sequences):
+        ids[row, length - len(sequence):] = torch.tensor(sequence)
+        mask[row, length - len(sequence):] = 1
+    positions = (mask.cumsum(-1) - 1).masked_fill(mask == 0, 1)
+    return ids, mask, positions
+
+
+def labels_for(sequence):
+    """The first three tokens are prompt (-100), the rest trained."""
+    return [-100] * 3 + sequence[3:]
+
+
+def forward(folder: Path, tmp_path: Path, sequences, *extra, labels=None) -> dict[str, torch.Tensor]:
+    if not BIN.is_file():
+        pytest.skip(f"tunepipe executable not found at {BIN} (build it, or set TUNEPIPE_BIN)")
+    out = tmp_path / "out.safetensors"
+    args = ["forward", "--model", folder, "--out", out, *extra]
+    if labels is not None:
+        (tmp_path / "labels.txt").write_text("".join(" ".join(map(str, row)) + "\n" for row in labels))
+        args += ["--labels", tmp_path / "labels.txt"]
+    result = run_tunepipe(*args, input="".join(" ".join(map(str, s)) + "\n" for s in sequences))
+    assert result.returncode == 0, result.stderr
+    return load_file(out)
+
+
+@torch.no_grad()
+def reference_logits(model, sequence):
+    return model(torch.tensor([sequence])).logits[0]
+
+
+def check_rows(ours: torch.Tensor, mask: torch.Tensor, model, name: str, what: str, tolerance=RELATIVE_TOLERANCE):
+    """Each row of our left-padded batch against the reference run on that sequence alone."""
+    for row, sequence in enumerate(SEQUENCES):
+        kept = mask[row].bool()
+        error = relative_error(ours[row][kept], reference_logits(model, sequence))
+        print(f"{name} {what} row {row}: max relative error {error:.2e}")
+        assert error <= tolerance, f"{name} {what}, sequence {row}: relative error {error:.2e}"
+
+
+@pytest.mark.parametrize("name", list(VARIANTS))
+def test_logits_and_loss_match_transformers(name, checkpoints, tmp_path):
+    folder, model = checkpoints(name)
+    labels = [labels_for(s) for s in SEQUENCES]
+    ours = forward(folder, tmp_path, SEQUENCES, labels=labels)
+    ids, mask, positions = padded_batch(SEQUENCES)
+    assert torch.equal(ours["attention_mask"], mask)
+    check_rows(ours["logits"], mask, model, name, "batch")
+
+    padded_labels = torch.full_like(ids, -100)
+    for row, row_labels in enumerate(labels):
+        padded_labels[row, ids.shape[1] - len(row_labels):] = torch.tensor(row_labels)
+    with torch.no_grad():
+        reference = model(ids, attention_mask=mask, position_ids=positions, labels=padded_labels).loss
+    print(f"{name} loss: ours {ours['loss'].item():.6f}, transformers {reference.item():.6f}")
+    assert ours["loss"].item() == pytest.approx(reference.item(), rel=1e-5)
+
+
+@pytest.mark.parametrize("name", ["qwen2-bias", "llama3-rope", "ernie4_5", "qwen3"])
+def test_incremental_decoding_equals_full_recomputation(name, checkpoints, tmp_path):
+    folder, model = checkpoints(name)
+    full = forward(folder, tmp_path, SEQUENCES)["logits"]
+    stepped = forward(folder, tmp_path, SEQUENCES, "--incremental", "--prefill", "4")["logits"]
+    _, mask, _ = padded_batch(SEQUENCES)
+    kept = mask.bool()
+    assert relative_error(stepped[kept], full[kept]) <= 1e-5
+    check_rows(stepped, mask, model, name, "incremental")
+
+
+@pytest.mark.parametrize("name", ["qwen2-bias", "ernie4_5"])
+def test_inputs_embeds_equal_input_ids(name, checkpoints, tmp_path):
+    folder, _ = checkpoints(name)
+    by_ids = forward(folder, tmp_path, SEQUENCES)["logits"]
+    by_embeds = forward(folder, tmp_path, SEQUENCES, "--embeds")["logits"]
+    assert torch.equal(by_ids, by_embeds)
+
+
+@pytest.mark.parametrize("name", ["llama", "ernie4_5"])
+def test_key_value_prefix_matches_a_prefilled_cache(name, checkpoints, tmp_path):
+    """A per-layer prefix (P-tuning v2) is what transformers computes with those keys/values already cached."""
+    folder, model = checkpoints(name)
+    config = model.config
+    generator = torch.Generator().manual_seed(7)
+    prefix = {f"layers.{i}.{part}": torch.randn(1, config.num_key_value_heads, 5, config.head_dim, generator=generator)
+              for i in range(config.num_hidden_layers) for part in ("keys", "values")}
+    save_file(prefix, tmp_path / "prefix.safetensors")
+    ours = forward(folder, tmp_path, SEQUENCES, "--prefix", tmp_path / "prefix.safetensors")["logits"]
+
+    ids, mask, positions = padded_batch(SEQUENCES)
+    cache = DynamicCache(config=config)
+    for i in range(config.num_hidden_layers):
+        cache.update(prefix[f"layers.{i}.keys"].expand(len(SEQUENCES), -1, -1, -1),
+                     prefix[f"layers.{i}.values"].expand(len(SEQUENCES), -1, -1, -1), i)
+    with torch.no_grad():
+        reference = model(ids, attention_mask=torch.cat([torch.ones(len(SEQUENCES), 5, dtype=torch.long), mask], 1),
+                          position_ids=positions, past_key_values=cache).logits
+    kept = mask.bool()
+    error = relative_error(ours[kept], reference[kept])
+    print(f"{name} prefix: max relative error {error:.2e}")
+    assert error <= RELATIVE_TOLERANCE
+
+
+@pytest.mark.parametrize("name", ["llama", "ernie4_5"])
+def test_bf16_matches_transformers_with_the_same_attention_kernel(name, checkpoints, tmp_path):
+    """In bf16 the rounding order matters: transformers' own eager and sdpa paths differ by ~1e-2, so
+    the reference here uses sdpa as we do (and agrees to the last bit on CPU)."""
+    folder, _ = checkpoints(name)
+    ours = forward(folder, tmp_path, SEQUENCES[:1], "--dtype", "bf16")["logits"][0]
+    reference = AutoModelForCausalLM.from_pretrained(folder, dtype=torch.bfloat16, attn_implementation="sdpa")
+    expected = reference_logits(reference.eval(), SEQUENCES[0]).float()
+    error = relative_error(ours, expected)
+    print(f"{name} bf16: max relative error {error:.2e}")
+    assert error <= 1e-3
+
+
+def test_errors_name_the_file_and_the_tensor(checkpoints, tmp_path):
+    folder, _ = checkpoints("llama")
+    broken = tmp_path / "broken"
+    shutil.copytree(folder, broken)
+    tensors = load_file(broken / "model.safetensors")
+    tensors["model.layers.1.mlp.up_proj.weight"] = tensors["model.layers.1.mlp.up_proj.weight"][:, :32].contiguous()
+    save_file(tensors, broken / "model.safetensors", metadata={"format": "pt"})
+    result = run_tunepipe("forward", "--model", broken, "--out", tmp_path / "x.safetensors", input="1 2 3\n")
+    assert result.returncode != 0
+    assert (f'{broken}: error: [model] hf: tensor "model.layers.1.mlp.up_proj.weight" has shape [96, 32]; '
+            'config.json implies [96, 64]' in result.stderr), result.stderr
+
+    del tensors["model.layers.1.mlp.up_proj.weight"]
+    save_file(tensors, broken / "model.safetensors", metadata={"format": "pt"})
+    result = run_tunepipe("forward", "--model", broken, "--out", tmp_path / "x.safetensors", input="1 2 3\n")
+    assert result.returncode != 0
+    assert ('tensor "model.layers.1.mlp.up_proj.weight" is missing (expected shape [96, 64] from config.json)'
+            in result.stderr), result.stderr
