@@ -10,6 +10,7 @@
 
 #include "cli/command.hpp"
 #include "model_commands.hpp"
+#include "model_loading.hpp"
 #include "pipeline/pipeline.hpp"
 #include "run/stage_factory.hpp"
 #include "tunepipe/causal_lm.hpp"
@@ -155,14 +156,9 @@ int run_command_forward(const std::vector<std::string>& args) {
   if (parsed.help_shown) return 0;
   const po::variables_map& values = parsed.values;
 
-  const PluginInfo* plugin = plugin_registry().find("model", "hf");
-  if (plugin == nullptr) throw Error("no model plugin \"hf\": build the target tunepipe-model-hf");
-  const std::vector<std::string> assignments = {"path=" + values["model"].as<std::string>(),
-                                                "dtype=" + values["dtype"].as<std::string>(),
-                                                "device=" + values["device"].as<std::string>()};
-  StageConfig config{"model", "model", plugin, options_from_assignments(*plugin, "model", assignments)};
-  const auto stage = create_stage<ModelStage>(config, StageContext{});
-  const std::shared_ptr<CausalLM> model = call_plugin("model", "hf", [&] { return stage->load(); });
+  const LoadedModel loaded = load_model(values["model"].as<std::string>(), values["dtype"].as<std::string>(),
+                                        values["device"].as<std::string>());
+  const std::shared_ptr<CausalLM>& model = loaded.model;
 
   const Rows rows = read_rows(std::cin, "<stdin>");
   check_ids(rows, model->config().vocab_size);

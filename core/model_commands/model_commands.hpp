@@ -8,5 +8,6 @@ namespace tp::core::cli {
 
 int run_command_checkpoint(const std::vector<std::string>& args);
 int run_command_forward(const std::vector<std::string>& args);
+int run_command_generate(const std::vector<std::string>& args);
 
 }  // namespace tp::core::cli

@@ -25,6 +25,7 @@ const std::vector<Command>& commands() {
       {"inspect", "show a tokenized sample of a pipeline with its trained span marked", run_command_inspect},
       {"checkpoint", "inspect or copy a safetensors checkpoint with tunepipe's own reader and writer", nullptr},
       {"forward", "a model's logits (and loss) for token ids on stdin, written as safetensors", nullptr},
+      {"generate", "complete a prompt with a model (greedy or sampled, KV cache)", nullptr},
   };
   return all;
 }
