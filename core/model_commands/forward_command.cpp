@@ -11,6 +11,7 @@
 #include "cli/command.hpp"
 #include "model_commands.hpp"
 #include "model_loading.hpp"
+#include "util/token_ids.hpp"
 #include "pipeline/pipeline.hpp"
 #include "run/stage_factory.hpp"
 #include "tunepipe/causal_lm.hpp"
@@ -34,18 +35,7 @@ Rows read_rows(std::istream& in, const std::string& source) {
   std::uint32_t number = 0;
   while (std::getline(in, line)) {
     ++number;
-    std::vector<std::int64_t> row;
-    std::istringstream words(line);
-    std::string word;
-    while (words >> word) {
-      std::size_t used = 0;
-      try {
-        row.push_back(std::stoll(word, &used));
-      } catch (const std::exception&) {
-        used = 0;
-      }
-      if (used != word.size()) throw Error(Location{source, number}, fmt::format("\"{}\" is not an integer", word));
-    }
+    std::vector<std::int64_t> row = parse_token_ids(line, Location{source, number});
     if (row.empty()) throw Error(Location{source, number}, "empty line: every line holds one sequence");
     rows.push_back(std::move(row));
   }

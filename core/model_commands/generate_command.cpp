@@ -1,7 +1,6 @@
 // `tunepipe generate`: the completion of one prompt, raw or in a chat template.
 #include <fmt/format.h>
 
-#include <sstream>
 
 #include "cli/command.hpp"
 #include "model_commands.hpp"
@@ -11,6 +10,7 @@
 #include "run/stage_factory.hpp"
 #include "tunepipe/generation.hpp"
 #include "tunepipe/template.hpp"
+#include "util/token_ids.hpp"
 
 namespace tp::core::cli {
 namespace po = boost::program_options;
@@ -21,22 +21,6 @@ constexpr const char* kUsage =
     "--model DIR (--prompt TEXT | --prompt-ids IDS) [--template NAME [--system TEXT]] [--max-new-tokens N] "
     "[--greedy | --temperature T --top-k K --top-p P --seed S] [--repetition-penalty R] [--dtype D] [--device D] "
     "[--print-ids]";
-
-std::vector<std::int64_t> parse_ids(const std::string& text) {
-  std::vector<std::int64_t> ids;
-  std::istringstream in(text);
-  std::string word;
-  while (in >> word) {
-    std::size_t used = 0;
-    try {
-      ids.push_back(std::stoll(word, &used));
-    } catch (const std::exception&) {
-      used = 0;
-    }
-    if (used != word.size()) throw UsageError(fmt::format("--prompt-ids: \"{}\" is not a token id", word));
-  }
-  return ids;
-}
 
 std::unique_ptr<TemplateStage> make_template(const std::string& name, const po::variables_map& values) {
   const PluginInfo* plugin = plugin_registry().find("template", name);
@@ -93,7 +77,7 @@ int run_command_generate(const std::vector<std::string>& args) {
   std::vector<std::int64_t> prompt;
   std::shared_ptr<const Tokenizer> tokenizer;
   if (values.count("prompt-ids")) {
-    prompt = parse_ids(values["prompt-ids"].as<std::string>());
+    prompt = parse_token_ids(values["prompt-ids"].as<std::string>(), Location{"--prompt-ids"});
   } else {
     tokenizer = call_plugin("model", "hf", [&] { return loaded.stage->tokenizer(); });
     add_stop(config.stop_token_ids, tokenizer->special_tokens().eos);

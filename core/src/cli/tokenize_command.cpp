@@ -2,11 +2,11 @@
 
 #include <iostream>
 #include <nlohmann/json.hpp>
-#include <sstream>
 
 #include "cli/command.hpp"
 #include "tunepipe/error.hpp"
 #include "tunepipe/tokenizer.hpp"
+#include "util/token_ids.hpp"
 
 namespace tp::core::cli {
 namespace po = boost::program_options;
@@ -21,23 +21,6 @@ void print_ids(const std::vector<std::int32_t>& ids) {
   }
   line += '\n';
   std::fwrite(line.data(), 1, line.size(), stdout);
-}
-
-std::vector<std::int32_t> parse_ids(const std::string& line, std::size_t line_number) {
-  std::vector<std::int32_t> ids;
-  std::istringstream in(line);
-  std::string word;
-  while (in >> word) {
-    try {
-      std::size_t used = 0;
-      ids.push_back(static_cast<std::int32_t>(std::stol(word, &used)));
-      if (used != word.size()) throw std::invalid_argument(word);
-    } catch (const std::exception&) {
-      throw Error(Location{"<stdin>", static_cast<std::uint32_t>(line_number)},
-                  fmt::format("\"{}\" is not a token id", word));
-    }
-  }
-  return ids;
 }
 
 }  // namespace
@@ -66,7 +49,9 @@ int run_command_tokenize(const std::vector<std::string>& args) {
   while (std::getline(std::cin, line)) {
     ++line_number;
     if (decode) {
-      const std::string text = tokenizer->decode(parse_ids(line, line_number), skip_special);
+      const auto ids = parse_token_ids(line, Location{"<stdin>", static_cast<std::uint32_t>(line_number)});
+      const std::vector<std::int32_t> narrow(ids.begin(), ids.end());
+      const std::string text = tokenizer->decode(narrow, skip_special);
       fmt::print("{}\n", nlohmann::json(text).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
       continue;
     }

@@ -5,9 +5,11 @@
 #include <string_view>
 #include <vector>
 
+#include "tunepipe/edit_distance.hpp"
+
 namespace tp::core {
 
-std::size_t edit_distance(std::string_view a, std::string_view b);
+using tp::edit_distance;
 // The candidate closest to word, if it is close enough to be a likely typo.
 std::optional<std::string> closest_match(std::string_view word, const std::vector<std::string>& candidates);
 std::string join(const std::vector<std::string>& items, std::string_view separator = ", ");
