@@ -1,6 +1,6 @@
 #include "chatml_template.hpp"
 
-#include "../template-common/family_schema.hpp"
+#include "family_schema.hpp"
 
 namespace {
 
@@ -20,7 +20,8 @@ tp::templates::RoleFormat chatml_format(bool render_empty_system) {
 }  // namespace
 
 ChatmlTemplate::ChatmlTemplate(const tp::Options& options, const tp::StageContext&)
-    : TemplateStage(options), format_(chatml_format(options.get_string("empty_system") == "block")) {}
+    : RoleFormatTemplate(options, chatml_format(options.get_string("empty_system") == "block"),
+                         {"<|im_end|>", "<|endoftext|>"}) {}
 
 tp::OptionSchema ChatmlTemplate::schema() {
   tp::OptionSchema schema = tp::templates::family_schema(
@@ -33,13 +34,3 @@ tp::OptionSchema ChatmlTemplate::schema() {
       "Qwen3's template does when there is no system message"));
   return schema;
 }
-
-std::vector<tp::Segment> ChatmlTemplate::render(const tp::Conversation& conversation) const {
-  return tp::templates::render_roles(format_, *this, conversation);
-}
-
-std::vector<tp::Segment> ChatmlTemplate::render_prompt(const tp::Conversation& conversation) const {
-  return tp::templates::render_roles_prompt(format_, *this, conversation);
-}
-
-std::vector<std::string> ChatmlTemplate::stop_strings() const { return {"<|im_end|>", "<|endoftext|>"}; }

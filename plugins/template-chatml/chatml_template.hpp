@@ -5,18 +5,10 @@
 //   <|im_start|>assistant\n⟦{answer}<|im_end|>⟧\n
 // The default system prompt is the one Qwen1.5/Qwen2 insert; stock Qwen2.5-Instruct
 // inserts "You are Qwen, created by Alibaba Cloud. You are a helpful assistant.".
-#include "../template-common/role_format.hpp"
-#include "tunepipe/template.hpp"
+#include "role_format_template.hpp"
 
-class ChatmlTemplate : public tp::TemplateStage {
+class ChatmlTemplate : public tp::templates::RoleFormatTemplate {
  public:
   ChatmlTemplate(const tp::Options& options, const tp::StageContext& context);
   static tp::OptionSchema schema();
-
-  std::vector<tp::Segment> render(const tp::Conversation& conversation) const override;
-  std::vector<tp::Segment> render_prompt(const tp::Conversation& conversation) const override;
-  std::vector<std::string> stop_strings() const override;
-
- private:
-  tp::templates::RoleFormat format_;
 };

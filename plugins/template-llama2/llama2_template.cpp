@@ -2,9 +2,9 @@
 
 #include <fmt/format.h>
 
-#include "../template-common/family_schema.hpp"
-#include "../template-common/python_strip.hpp"
-#include "../template-common/segment_builder.hpp"
+#include "family_schema.hpp"
+#include "python_strip.hpp"
+#include "segment_builder.hpp"
 #include "tunepipe/error.hpp"
 
 namespace {

@@ -1,6 +1,6 @@
 #include "llama3_template.hpp"
 
-#include "../template-common/family_schema.hpp"
+#include "family_schema.hpp"
 
 namespace {
 
@@ -20,20 +20,10 @@ tp::templates::RoleFormat llama3_format() {
 }  // namespace
 
 Llama3Template::Llama3Template(const tp::Options& options, const tp::StageContext&)
-    : TemplateStage(options), format_(llama3_format()) {}
+    : RoleFormatTemplate(options, llama3_format(), {"<|eot_id|>", "<|end_of_text|>"}) {}
 
 tp::OptionSchema Llama3Template::schema() {
   return tp::templates::family_schema(
       "", "no system header at all, as Meta's template renders a conversation without a system message "
           "(an empty system message there would leave an empty system header)");
 }
-
-std::vector<tp::Segment> Llama3Template::render(const tp::Conversation& conversation) const {
-  return tp::templates::render_roles(format_, *this, conversation);
-}
-
-std::vector<tp::Segment> Llama3Template::render_prompt(const tp::Conversation& conversation) const {
-  return tp::templates::render_roles_prompt(format_, *this, conversation);
-}
-
-std::vector<std::string> Llama3Template::stop_strings() const { return {"<|eot_id|>", "<|end_of_text|>"}; }

@@ -1,6 +1,6 @@
 #include "plain_template.hpp"
 
-#include "../template-common/family_schema.hpp"
+#include "family_schema.hpp"
 
 namespace {
 
@@ -20,7 +20,7 @@ tp::templates::RoleFormat plain_format(const tp::Options& options) {
 }  // namespace
 
 PlainTemplate::PlainTemplate(const tp::Options& options, const tp::StageContext&)
-    : TemplateStage(options), format_(plain_format(options)) {}
+    : RoleFormatTemplate(options, plain_format(options), {options.get_string("eos")}) {}
 
 tp::OptionSchema PlainTemplate::schema() {
   tp::OptionSchema schema = tp::templates::family_schema("", "no instruction line");
@@ -39,13 +39,3 @@ void PlainTemplate::validate(const tp::Options& options, tp::Diagnostics& diagno
                       options.context() + "eos must be the model's end-of-sequence token: without it in the "
                                           "trained answer the model never learns to stop");
 }
-
-std::vector<tp::Segment> PlainTemplate::render(const tp::Conversation& conversation) const {
-  return tp::templates::render_roles(format_, *this, conversation);
-}
-
-std::vector<tp::Segment> PlainTemplate::render_prompt(const tp::Conversation& conversation) const {
-  return tp::templates::render_roles_prompt(format_, *this, conversation);
-}
-
-std::vector<std::string> PlainTemplate::stop_strings() const { return {format_.assistant_end}; }

@@ -8,19 +8,11 @@
 //   Answer: ⟦{answer}{eos}⟧\n
 // An empty instruction or input leaves its line out, as seed 004 does for
 // records without input.
-#include "../template-common/role_format.hpp"
-#include "tunepipe/template.hpp"
+#include "role_format_template.hpp"
 
-class PlainTemplate : public tp::TemplateStage {
+class PlainTemplate : public tp::templates::RoleFormatTemplate {
  public:
   PlainTemplate(const tp::Options& options, const tp::StageContext& context);
   static tp::OptionSchema schema();
   static void validate(const tp::Options& options, tp::Diagnostics& diagnostics);
-
-  std::vector<tp::Segment> render(const tp::Conversation& conversation) const override;
-  std::vector<tp::Segment> render_prompt(const tp::Conversation& conversation) const override;
-  std::vector<std::string> stop_strings() const override;
-
- private:
-  tp::templates::RoleFormat format_;
 };

@@ -1,7 +1,7 @@
 #include "yuan_template.hpp"
 
-#include "../template-common/family_schema.hpp"
-#include "../template-common/segment_builder.hpp"
+#include "family_schema.hpp"
+#include "segment_builder.hpp"
 
 namespace {
 
