@@ -10,3 +10,4 @@
 TUNEPIPE_MODEL_COMMAND(checkpoint, run_command_checkpoint)
 TUNEPIPE_MODEL_COMMAND(forward, run_command_forward)
 TUNEPIPE_MODEL_COMMAND(generate, run_command_generate)
+TUNEPIPE_MODEL_COMMAND(chat, run_command_chat)

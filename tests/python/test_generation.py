@@ -59,3 +59,17 @@ def test_generate_needs_exactly_one_prompt(tmp_path):
     result = run_tunepipe("generate", "--model", tmp_path)
     assert result.returncode == 2
     assert "give exactly one of --prompt and --prompt-ids" in result.stderr
+
+
+def test_chat_answers_each_turn_as_generate_would(tmp_path):
+    from tunepipe_env import QUICKSTART
+
+    model = QUICKSTART / "model"
+    if not model.exists():
+        pytest.skip("build/quickstart is missing: run `make quickstart-assets`")
+    common = ["--model", model, "--template", "chatml", "--max-new-tokens", "6", "--greedy", "--device", "cpu"]
+    first = run_tunepipe("generate", *common, "--prompt", "体育比赛", check=True).stdout
+    second = run_tunepipe("generate", *common, "--prompt", "股市", check=True).stdout
+    chat = run_tunepipe("chat", *common, input="体育比赛\n/reset\n股市\n/exit\nnot read\n", check=True).stdout
+    assert chat == first + second
+

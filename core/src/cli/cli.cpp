@@ -26,6 +26,7 @@ const std::vector<Command>& commands() {
       {"checkpoint", "inspect or copy a safetensors checkpoint with tunepipe's own reader and writer", nullptr},
       {"forward", "a model's logits (and loss) for token ids on stdin, written as safetensors", nullptr},
       {"generate", "complete a prompt with a model (greedy or sampled, KV cache)", nullptr},
+      {"chat", "talk to a model turn by turn in its chat template", nullptr},
   };
   return all;
 }
