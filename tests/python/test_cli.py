@@ -3,10 +3,7 @@ import json
 
 import pytest
 
-from tunepipe_env import QUICKSTART, REPO, run_tunepipe
-
-needs_quickstart = pytest.mark.skipif(not (QUICKSTART / "STAMP").exists(),
-                                      reason="build/quickstart is missing: run `make quickstart-assets`")
+from tunepipe_env import QUICKSTART, needs_quickstart, run_tunepipe
 
 
 def test_version_and_help():
@@ -93,10 +90,9 @@ def test_inspect_marks_the_trained_span():
     assert "has only 480 samples" in result.stderr
 
 
+@needs_quickstart
 def test_tokenize_single_text_and_decode(tmp_path):
     model = QUICKSTART / "model"
-    if not model.exists():
-        pytest.skip("build/quickstart is missing")
     ids = run_tunepipe("tokenize", "--model", model, "--text", "体育比赛<|im_end|>", check=True).stdout.split()
     text = run_tunepipe("tokenize", "--model", model, "--decode", input=" ".join(ids) + "\n", check=True).stdout
     assert json.loads(text) == "体育比赛<|im_end|>"

@@ -7,7 +7,7 @@ import shutil
 
 import pytest
 
-from tunepipe_env import REPO, run_tunepipe
+from tunepipe_env import QUICKSTART, REPO, needs_quickstart, run_tunepipe
 
 torch = pytest.importorskip("torch")
 transformers = pytest.importorskip("transformers")
@@ -61,12 +61,9 @@ def test_generate_needs_exactly_one_prompt(tmp_path):
     assert "give exactly one of --prompt and --prompt-ids" in result.stderr
 
 
-def test_chat_answers_each_turn_as_generate_would(tmp_path):
-    from tunepipe_env import QUICKSTART
-
+@needs_quickstart
+def test_chat_answers_each_turn_as_generate_would():
     model = QUICKSTART / "model"
-    if not model.exists():
-        pytest.skip("build/quickstart is missing: run `make quickstart-assets`")
     common = ["--model", model, "--template", "chatml", "--max-new-tokens", "6", "--greedy", "--device", "cpu"]
     first = run_tunepipe("generate", *common, "--prompt", "体育比赛", check=True).stdout
     second = run_tunepipe("generate", *common, "--prompt", "股市", check=True).stdout

@@ -3,12 +3,18 @@ import os
 import subprocess
 from pathlib import Path
 
+import pytest
+
 REPO = Path(os.environ.get("TUNEPIPE_SOURCE_DIR", Path(__file__).resolve().parents[2]))
 BUILD = Path(os.environ.get("TUNEPIPE_BUILD_DIR", REPO / "build"))
 BIN = Path(os.environ.get("TUNEPIPE_BIN", BUILD / "bin" / "tunepipe"))
 FIXTURE_PLUGINS = Path(os.environ.get("TUNEPIPE_FIXTURE_PLUGIN_DIR", BUILD / "tests" / "fixture-plugins"))
 SHARED_ASSETS = Path(os.environ.get("TUNEPIPE_SHARED_ASSETS", REPO.parent / "shared" / "assets"))
 QUICKSTART = REPO / "build" / "quickstart"
+
+# For tests that use the generated quickstart default (make test creates it).
+needs_quickstart = pytest.mark.skipif(not (QUICKSTART / "STAMP").exists(),
+                                      reason="build/quickstart is missing: run `make quickstart-assets`")
 
 
 def run_tunepipe(*args, input=None, cwd=REPO, check=False):
