@@ -86,10 +86,14 @@ OptionSpec columns_option() {
                                  "(each defaults to its own name)");
 }
 
-std::map<std::string, std::string> string_fields(const RecordJson& record) {
+std::map<std::string, std::string> record_fields(const RecordJson& record) {
+  const auto flat = [](const RecordJson& value) {
+    return value.is_primitive() ||
+           (value.is_array() && std::all_of(value.begin(), value.end(), [](const auto& v) { return v.is_primitive(); }));
+  };
   std::map<std::string, std::string> fields;
   for (const auto& [key, value] : record.items())
-    if (value.is_string()) fields.emplace(key, value.get<std::string>());
+    if (flat(value)) fields.emplace(key, value.is_string() ? value.get<std::string>() : value.dump());
   return fields;
 }
 

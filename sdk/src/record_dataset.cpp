@@ -15,7 +15,7 @@ void RecordDataset::read(std::string_view split, const std::function<void(Conver
     splits_.for_each(split, [&](const Record& record) {
       Conversation conversation = convert(record);
       conversation.source = record.where.str();
-      conversation.fields = string_fields(record.value);
+      conversation.fields = record_fields(record.value);
       try {
         emit(std::move(conversation));
       } catch (...) {

@@ -8,7 +8,7 @@ from tunepipe_env import QUICKSTART, needs_quickstart, run_tunepipe
 
 def test_version_and_help():
     version = run_tunepipe("--version", check=True).stdout
-    assert version.startswith("tunepipe 0.1.0 (SDK ABI 1.1, libtorch ")
+    assert version.startswith("tunepipe 0.1.0 (SDK ABI 2.0, libtorch ")
     help_text = run_tunepipe("--help", check=True).stdout
     for command in ["run", "validate", "plugins", "describe", "tokenize", "render", "inspect"]:
         assert f"\n  {command} " in help_text
@@ -49,7 +49,8 @@ def test_describe_shows_options_with_defaults_and_docs():
 @needs_quickstart
 def test_run_writes_outputs_atomically_and_quietly(tmp_path):
     out = tmp_path / "run"
-    result = run_tunepipe("run", "pipelines/quickstart.toml", f"--set=pipeline.output_dir={out}", check=True)
+    result = run_tunepipe("run", "pipelines/quickstart.toml", "--data-only", f"--set=pipeline.output_dir={out}",
+                          check=True)
     assert "\r" not in result.stdout and "\033" not in result.stdout  # no progress-bar noise off a terminal
     assert "train  480" in result.stdout
     summary = json.loads((out / "summary.json").read_text())

@@ -215,7 +215,7 @@ TEST_CASE("record datasets add source and string fields, and prefix data errors"
   const auto rows = read_split(dataset, "train");
   REQUIRE(rows.size() == 3);
   CHECK(rows[1].source == file + ":3");
-  CHECK(rows[1].fields == std::map<std::string, std::string>{{"text", "second"}, {"category", "a,b"}, {"output", "b"}});
+  CHECK(rows[1].fields == std::map<std::string, std::string>{{"text", "second"}, {"category", "a,b"}, {"output", "b"}, {"id", "7"}});
   CHECK(describe(rows[1]) == "system= | user: second|a,b | assistant*: b");
 
   CHECK(error_of([&] { read_split(dataset, "validation"); }) ==

@@ -61,6 +61,9 @@ struct ForwardInput {
   // Per layer, a key/value prefix [batch, kv_heads, prefix, head_dim] every
   // token attends to (P-tuning v2); empty: none.
   std::vector<std::pair<at::Tensor, at::Tensor>> layer_prefix;
+  // Keep only each decoder layer's input for backward and recompute the layer
+  // there (activation checkpointing); no effect without autograd.
+  bool checkpoint_layers = false;
 };
 
 class CausalLM {

@@ -21,7 +21,7 @@ struct Conversation {
   std::string system;  // empty: the template's default system prompt applies
   std::vector<Turn> turns;
   std::string source;  // "file:line" of the record, for messages
-  std::map<std::string, std::string> fields;  // the record's raw string fields, for evaluators
+  std::map<std::string, std::string> fields;  // the record's top-level fields (non-strings as JSON), for evaluators
 };
 
 }  // namespace tp

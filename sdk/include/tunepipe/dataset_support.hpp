@@ -74,8 +74,10 @@ OptionSpec fields_option();
 // The [dataset.columns] table: alpaca column renames for FieldMapping::from_columns.
 OptionSpec columns_option();
 
-// The record's top-level string fields, for Conversation::fields.
-std::map<std::string, std::string> string_fields(const RecordJson& record);
+// The record's top-level fields for Conversation::fields: strings as they are,
+// numbers, booleans and flat arrays (a row's options) as compact JSON; nested
+// objects are left out.
+std::map<std::string, std::string> record_fields(const RecordJson& record);
 
 // The alpaca-style transfer of one record: system; instruction and input,
 // joined by "\n" when both are non-empty (as LLaMA-Factory does), make the

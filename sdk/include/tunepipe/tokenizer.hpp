@@ -33,6 +33,10 @@ class Tokenizer {
   virtual std::string kind() const = 0;  // "bpe" or "sentencepiece"
 };
 
+// The id that fills padding: the pad token, else EOS, else 0 (padding is
+// masked out, so any id is correct; these match what HF uses).
+std::int32_t padding_id(const Tokenizer& tokenizer);
+
 // Changes to what the folder's tokenizer_config.json says, as a tutorial's
 // AutoTokenizer.from_pretrained(..., eos_token=…) and add_tokens(…, special_tokens=True) make them.
 struct TokenizerOptions {

@@ -1,15 +1,47 @@
 #pragma once
-// Trainer stage: runs the optimisation, checkpoints and resumes.
+// Trainer stage: optimises an attached adapter on tokenized samples,
+// checkpoints, resumes, and reports metrics to the sinks.
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <vector>
+
+#include "tunepipe/sample.hpp"
 #include "tunepipe/stage.hpp"
 
 namespace tp {
 
-struct TrainingJob;  // model, adapter, tokenized splits and sinks, assembled by the runtime
+class AttachedAdapter;  // tunepipe/attached_adapter.hpp
+
+struct ResumeRequest {
+  enum class Mode { None, Latest, Directory };
+  Mode mode = Mode::None;
+  std::filesystem::path directory;  // Mode::Directory: a checkpoint folder
+};
+
+struct TrainingJob {
+  std::shared_ptr<AttachedAdapter> adapter;  // on the model; its model() is what forward runs
+  std::vector<TokenizedSample> train;
+  std::vector<TokenizedSample> eval;         // held out for the eval loss; may be empty
+  std::int64_t pad_token_id = 0;             // input id of padding (its labels are ignored)
+  ResumeRequest resume;
+  // Runs the pipeline's evaluators at this step (the trainer switches the
+  // adapter out of training mode first); empty when none is configured.
+  std::function<void(std::int64_t step)> evaluate;
+};
+
+struct TrainingResult {
+  std::int64_t steps = 0;                // optimizer steps taken, resumed ones included
+  double final_loss = 0.0;               // mean training loss of the last logged window
+  std::filesystem::path adapter_dir;     // the final adapter, PEFT format
+};
 
 class TrainerStage : public Stage {
  public:
   static constexpr const char* kind_name = "trainer";
-  virtual void train(TrainingJob& job) = 0;
+  // Checkpoints go under the run's output folder (StageContext::output_dir).
+  virtual TrainingResult train(TrainingJob& job) = 0;
 };
 
 }  // namespace tp

@@ -34,3 +34,12 @@ std::shared_ptr<const Tokenizer> load_tokenizer(const fs::path& dir, const Token
 }
 
 }  // namespace tp
+
+namespace tp {
+
+std::int32_t padding_id(const Tokenizer& tokenizer) {
+  const SpecialTokens& special = tokenizer.special_tokens();
+  return special.pad.value_or(special.eos.value_or(0));
+}
+
+}  // namespace tp

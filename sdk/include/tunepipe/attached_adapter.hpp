@@ -1,0 +1,35 @@
+#pragma once
+// An adapter on a model: its trainable tensors, the model to run with it, and
+// its PEFT-format folder.
+#include <ATen/core/Tensor.h>
+
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace tp {
+
+class CausalLM;
+
+class AttachedAdapter {
+ public:
+  virtual ~AttachedAdapter() = default;
+  // The model to train and generate with: the base itself when the adapter
+  // lives in its projections (LoRA), a wrapper around it for prompt adapters.
+  virtual std::shared_ptr<CausalLM> model() const = 0;
+  // The trainable tensors (requires_grad), named as in the saved
+  // adapter_model.safetensors ("base_model.model.model.layers.0.self_attn.q_proj.lora_A.weight").
+  virtual std::vector<std::pair<std::string, at::Tensor>> parameters() const = 0;
+  // Dropout and other training-only behaviour on or off.
+  virtual void set_training(bool training) = 0;
+  // adapter_config.json + adapter_model.safetensors, loadable by peft's
+  // PeftModel.from_pretrained; each file written under a temporary name, then renamed.
+  virtual void save(const std::filesystem::path& dir) const = 0;
+  // Folds the adapter into the base weights and removes it (tunepipe merge);
+  // throws tp::Error for adapters that cannot be merged.
+  virtual void merge() = 0;
+};
+
+}  // namespace tp
