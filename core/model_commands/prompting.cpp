@@ -4,11 +4,21 @@
 
 #include <algorithm>
 
+#include "cli/command.hpp"
 #include "pipeline/pipeline.hpp"
 #include "run/stage_factory.hpp"
 
 namespace tp::core::cli {
 namespace po = boost::program_options;
+
+namespace {
+
+std::string decoded(const Tokenizer& tokenizer, const std::vector<std::int64_t>& completion) {
+  const std::vector<std::int32_t> ids(completion.begin(), completion.end());
+  return tokenizer.decode(ids, true);
+}
+
+}  // namespace
 
 void add_generation_options(po::options_description& options) {
   options.add_options()("max-new-tokens", po::value<std::int64_t>()->default_value(128), "tokens to generate at most")(
@@ -17,6 +27,8 @@ void add_generation_options(po::options_description& options) {
       "top-k", po::value<std::int64_t>(), "sample from the k most likely tokens")(
       "top-p", po::value<double>(), "sample from the smallest set holding this probability mass")(
       "repetition-penalty", po::value<double>()->default_value(1.0), "penalise tokens already seen (HF's rule)")(
+      "stop", po::value<std::vector<std::string>>()->composing(),
+      "end the answer before this text (repeatable; checked on the decoded text, so it may span tokens)")(
       "seed", po::value<std::uint64_t>()->default_value(0), "seed for sampling")(
       "dtype", po::value<std::string>()->default_value("fp32"), "fp32, bf16 or fp16")(
       "device", po::value<std::string>()->default_value("auto"), "cpu, cuda, cuda:N or auto");
@@ -44,31 +56,19 @@ std::unique_ptr<TemplateStage> make_chat_template(const std::string& name, const
   return create_stage<TemplateStage>(config, StageContext{});
 }
 
-std::vector<std::int64_t> stop_token_ids(const DecoderConfig& model, const Tokenizer& tokenizer,
-                                         const TemplateStage* chat_template) {
-  std::vector<std::int64_t> stops = model.eos_token_ids;
-  auto add = [&](std::optional<std::int32_t> id) {
-    if (id && std::find(stops.begin(), stops.end(), *id) == stops.end()) stops.push_back(*id);
+std::vector<std::string> stop_strings(const po::variables_map& values) {
+  return values.count("stop") ? values["stop"].as<std::vector<std::string>>() : std::vector<std::string>{};
+}
+
+void stop_at_strings(GenerationConfig& config, std::shared_ptr<const Tokenizer> tokenizer,
+                     std::vector<std::string> strings) {
+  if (strings.empty()) return;
+  if (!tokenizer) throw UsageError("--stop needs a text prompt: the completion is decoded with the model's tokenizer");
+  for (const std::string& stop : strings)
+    if (stop.empty()) throw UsageError("--stop needs a non-empty text");
+  config.should_stop = [tokenizer = std::move(tokenizer), strings = std::move(strings)](const auto& completion) {
+    return first_stop_string(decoded(*tokenizer, completion), strings) != std::string::npos;
   };
-  add(tokenizer.special_tokens().eos);
-  if (chat_template)
-    for (const std::string& stop : chat_template->stop_strings()) add(tokenizer.token_to_id(stop));
-  return stops;
-}
-
-std::vector<std::int64_t> prompt_ids(const TemplateStage& chat_template, const Tokenizer& tokenizer,
-                                     const Conversation& conversation) {
-  const auto segments = chat_template.render_prompt(conversation);
-  const auto ids = tokenize_segments(tokenizer, segments, 0, TruncationSide::Right).input_ids;
-  return {ids.begin(), ids.end()};
-}
-
-std::string answer_text(const Tokenizer& tokenizer, std::vector<std::int64_t> completion,
-                        const std::vector<std::int64_t>& stops) {
-  if (!completion.empty() && std::find(stops.begin(), stops.end(), completion.back()) != stops.end())
-    completion.pop_back();
-  const std::vector<std::int32_t> ids(completion.begin(), completion.end());
-  return tokenizer.decode(ids, true);
 }
 
 }  // namespace tp::core::cli

@@ -1,5 +1,6 @@
 #pragma once
-// What generate and chat share: the chat template, the stop tokens, the answer text.
+// What generate and chat share: generation options, the chat template, stop strings
+// (prompt ids, stop tokens and answer text: tunepipe/chat_generation.hpp).
 #include <memory>
 #include <optional>
 #include <string>
@@ -8,6 +9,7 @@
 #include <boost/program_options.hpp>
 
 #include "tunepipe/causal_lm.hpp"
+#include "tunepipe/chat_generation.hpp"
 #include "tunepipe/generation.hpp"
 #include "tunepipe/template.hpp"
 #include "tunepipe/tokenizer.hpp"
@@ -15,7 +17,7 @@
 namespace tp::core::cli {
 
 // --max-new-tokens, --greedy, --temperature, --top-k, --top-p, --repetition-penalty,
-// --seed, --dtype, --device: the options of every command that generates.
+// --stop, --seed, --dtype, --device: the options of every command that generates.
 void add_generation_options(boost::program_options::options_description& options);
 // Greedy unless a sampling option is given (or --greedy overrides them).
 GenerationConfig generation_config(const boost::program_options::variables_map& values);
@@ -23,16 +25,12 @@ GenerationConfig generation_config(const boost::program_options::variables_map& 
 // The template plugin `name`, with no length limit and the given system prompt (if any).
 std::unique_ptr<TemplateStage> make_chat_template(const std::string& name, const std::optional<std::string>& system);
 
-// EOS ids of the model and the tokenizer, and the template's end-of-turn tokens.
-std::vector<std::int64_t> stop_token_ids(const DecoderConfig& model, const Tokenizer& tokenizer,
-                                         const TemplateStage* chat_template);
+// The --stop strings given (none: an empty list).
+std::vector<std::string> stop_strings(const boost::program_options::variables_map& values);
 
-// The ids of the next answer's prompt: the conversation so far, ending with a user turn.
-std::vector<std::int64_t> prompt_ids(const TemplateStage& chat_template, const Tokenizer& tokenizer,
-                                     const Conversation& conversation);
-
-// The completion as text, without its stop token and special tokens.
-std::string answer_text(const Tokenizer& tokenizer, std::vector<std::int64_t> completion,
-                        const std::vector<std::int64_t>& stops);
+// Ends each row of the generation once its decoded completion contains one of
+// `strings` (config.should_stop). A non-empty list needs the tokenizer.
+void stop_at_strings(GenerationConfig& config, std::shared_ptr<const Tokenizer> tokenizer,
+                     std::vector<std::string> strings);
 
 }  // namespace tp::core::cli

@@ -47,6 +47,12 @@ at::Tensor sample(at::Tensor logits, const GenerationConfig& config, at::Generat
   return at::multinomial(logits.softmax(-1), 1, false, generator).squeeze(-1);
 }
 
+bool row_ends(const GenerationConfig& config, const std::vector<std::int64_t>& completion) {
+  const auto& stops = config.stop_token_ids;
+  if (std::find(stops.begin(), stops.end(), completion.back()) != stops.end()) return true;
+  return config.should_stop && config.should_stop(completion);
+}
+
 }  // namespace
 
 std::vector<std::vector<std::int64_t>> generate(const CausalLM& model,
@@ -89,8 +95,7 @@ std::vector<std::vector<std::int64_t>> generate(const CausalLM& model,
       const std::int64_t token = next[b].item<std::int64_t>();
       outputs[b].push_back(token);
       seen[b].push_back(token);
-      finished[b] = std::find(config.stop_token_ids.begin(), config.stop_token_ids.end(), token) !=
-                    config.stop_token_ids.end();
+      finished[b] = row_ends(config, outputs[b]);
       all_done = all_done && finished[b];
     }
     if (all_done) break;
