@@ -4,6 +4,8 @@
 #include <ATen/core/grad_mode.h>
 #include <fmt/format.h>
 
+#include <chrono>
+#include <cstdio>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -24,8 +26,8 @@ namespace po = boost::program_options;
 namespace {
 
 constexpr const char* kUsage =
-    "--model DIR --out FILE.safetensors [--dtype fp32|bf16|fp16] [--device cpu|cuda[:N]|auto] [--labels FILE] "
-    "[--incremental [--prefill N]] [--prefix FILE.safetensors] [--embeds] < ids";
+    "--model DIR [--adapter DIR] --out FILE.safetensors [--dtype fp32|bf16|fp16] [--device cpu|cuda[:N]|auto] [--labels FILE] "
+    "[--incremental [--prefill N]] [--prefix FILE.safetensors] [--embeds] [--timings] < ids";
 
 using Rows = std::vector<std::vector<std::int64_t>>;
 
@@ -134,6 +136,7 @@ at::Tensor run_forward(const CausalLM& model, const ForwardRequest& request) {
 int run_command_forward(const std::vector<std::string>& args) {
   po::options_description options("forward options");
   options.add_options()("model", po::value<std::string>()->required(), "HF checkpoint folder")(
+      "adapter", po::value<std::string>(), kAdapterHelp)(
       "out", po::value<std::string>()->required(), "safetensors file to write: logits, attention_mask (and loss)")(
       "dtype", po::value<std::string>()->default_value("fp32"), "fp32, bf16 or fp16")(
       "device", po::value<std::string>()->default_value("cpu"), "cpu, cuda, cuda:N or auto")(
@@ -141,13 +144,17 @@ int run_command_forward(const std::vector<std::string>& args) {
       "incremental", "decode through the KV cache: --prefill tokens at once, then one token per step")(
       "prefill", po::value<std::int64_t>()->default_value(1), "with --incremental: tokens of the first step")(
       "prefix", po::value<std::string>(), "safetensors file with a per-layer key/value prefix (layers.<i>.keys/values)")(
-      "embeds", "feed the model embed(ids) as inputs_embeds instead of the ids");
+      "embeds", "feed the model embed(ids) as inputs_embeds instead of the ids")(
+      "timings", "print load and forward seconds, and the Unix time of the first logits, as JSON on stderr");
   const ParsedArgs parsed = parse_command_line("forward", kUsage, options, {}, args);
   if (parsed.help_shown) return 0;
   const po::variables_map& values = parsed.values;
 
+  using Clock = std::chrono::steady_clock;
+  const auto load_start = Clock::now();
   const LoadedModel loaded = load_model(values["model"].as<std::string>(), values["dtype"].as<std::string>(),
-                                        values["device"].as<std::string>());
+                                        values["device"].as<std::string>(), adapter_option(values));
+  const auto load_end = Clock::now();
   const std::shared_ptr<CausalLM>& model = loaded.model;
 
   const Rows rows = read_rows(std::cin, "<stdin>");
@@ -165,7 +172,16 @@ int run_command_forward(const std::vector<std::string>& args) {
   if (values.count("prefix")) request.prefix = read_prefix(values["prefix"].as<std::string>(), model->config().num_layers);
 
   const at::NoGradGuard no_grad;
+  const auto forward_start = Clock::now();
   const at::Tensor logits = call_plugin("model", "hf", [&] { return run_forward(*model, request); });
+  if (values.count("timings")) {
+    // Wall-clock time, so a caller can measure from before it started this process.
+    const double now = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+    const auto seconds = [](auto duration) { return std::chrono::duration<double>(duration).count(); };
+    fmt::print(stderr,
+               "{{\"load_s\": {:.6f}, \"forward_s\": {:.6f}, \"tokens\": {}, \"first_logits_unix_s\": {:.6f}}}\n",
+               seconds(load_end - load_start), seconds(Clock::now() - forward_start), request.ids.numel(), now);
+  }
   std::vector<std::pair<std::string, at::Tensor>> outputs{{"logits", logits.to(at::kFloat).cpu()},
                                                           {"attention_mask", request.mask}};
   if (values.count("labels")) {

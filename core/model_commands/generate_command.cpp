@@ -1,6 +1,9 @@
 // `tunepipe generate`: the completion of one prompt, raw or in a chat template.
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
 
 #include "cli/command.hpp"
 #include "model_commands.hpp"
@@ -19,20 +22,52 @@ namespace po = boost::program_options;
 namespace {
 
 constexpr const char* kUsage =
-    "--model DIR (--prompt TEXT | --prompt-ids IDS) [--template NAME [--system TEXT]] [--max-new-tokens N] "
+    "--model DIR [--adapter DIR] (--prompt TEXT | --prompt-ids IDS) [--template NAME [--system TEXT]] [--max-new-tokens N] "
     "[--greedy | --temperature T --top-k K --top-p P --seed S] [--repetition-penalty R] [--dtype D] [--device D] "
-    "[--print-ids]";
+    "[--print-ids] [--ignore-eos] [--timings]";
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+// The decode loop is inside tp::generate(), so the prefill is timed as a generate
+// of one token (the full one's first step): the faster of two, as the first pays
+// one-time costs. Decode time is then the full generate's minus that prefill.
+double prefill_seconds(const CausalLM& model, const std::vector<std::int64_t>& prompt, GenerationConfig config) {
+  config.max_new_tokens = 1;
+  double fastest = 0.0;
+  for (int run = 0; run < 2; ++run) {
+    const auto start = Clock::now();
+    call_plugin("model", "hf", [&] { return generate(model, {prompt}, config); });
+    fastest = run == 0 ? seconds_since(start) : std::min(fastest, seconds_since(start));
+  }
+  return fastest;
+}
+
+void print_timings(double load_s, std::size_t prompt_tokens, double prefill_s, std::size_t new_tokens,
+                   double generate_s) {
+  const std::size_t decode_tokens = std::max<std::size_t>(new_tokens, 1) - 1;
+  fmt::print(stderr,
+             "{{\"load_s\": {:.6f}, \"prompt_tokens\": {}, \"prefill_s\": {:.6f}, \"new_tokens\": {}, "
+             "\"generate_s\": {:.6f}, \"decode_tokens\": {}, \"decode_s\": {:.6f}}}\n",
+             load_s, prompt_tokens, prefill_s, new_tokens, generate_s, decode_tokens, generate_s - prefill_s);
+}
 
 }  // namespace
 
 int run_command_generate(const std::vector<std::string>& args) {
   po::options_description options("generate options");
   options.add_options()("model", po::value<std::string>()->required(), "HF checkpoint folder")(
+      "adapter", po::value<std::string>(), kAdapterHelp)(
       "prompt", po::value<std::string>(), "the prompt text (raw unless --template is given)")(
       "prompt-ids", po::value<std::string>(), "the prompt as space-separated token ids")(
       "template", po::value<std::string>(), "chat template plugin that wraps the prompt as a user turn")(
       "system", po::value<std::string>(), "system prompt for the template (default: the template's)")(
-      "print-ids", "print the generated token ids instead of text");
+      "print-ids", "print the generated token ids instead of text")(
+      "ignore-eos", "generate --max-new-tokens tokens, through stop tokens (for benchmarks)")(
+      "timings", "print load, prefill and decode seconds as one JSON line on stderr (runs two extra prefills)");
   add_generation_options(options);
   const ParsedArgs parsed = parse_command_line("generate", kUsage, options, {}, args);
   if (parsed.help_shown) return 0;
@@ -40,8 +75,10 @@ int run_command_generate(const std::vector<std::string>& args) {
   if (values.count("prompt") == values.count("prompt-ids"))
     throw UsageError("give exactly one of --prompt and --prompt-ids");
 
+  const auto load_start = Clock::now();
   const LoadedModel loaded = load_model(values["model"].as<std::string>(), values["dtype"].as<std::string>(),
-                                        values["device"].as<std::string>());
+                                        values["device"].as<std::string>(), adapter_option(values));
+  const double load_s = seconds_since(load_start);
   GenerationConfig config = generation_config(values);
   config.pad_token_id = loaded.model->config().pad_token_id.value_or(0);
   config.stop_token_ids = loaded.model->config().eos_token_ids;
@@ -68,16 +105,24 @@ int run_command_generate(const std::vector<std::string>& args) {
     }
   }
   if (prompt.empty()) throw UsageError("the prompt has no tokens");
+  if (values.count("ignore-eos")) config.stop_token_ids.clear();
+  const std::vector<std::string> stops = stop_strings(values);
+  stop_at_strings(config, tokenizer, stops);
 
+  const bool timings = values.count("timings") > 0;
+  const double prefill_s = timings ? prefill_seconds(*loaded.model, prompt, config) : 0.0;
+  const auto generate_start = Clock::now();
   const auto outputs = call_plugin("model", "hf", [&] { return generate(*loaded.model, {prompt}, config); });
+  const double generate_s = seconds_since(generate_start);
   const std::vector<std::int64_t>& completion = outputs.at(0);
+  if (timings) print_timings(load_s, prompt.size(), prefill_s, completion.size(), generate_s);
   if (values.count("print-ids") || !tokenizer) {
     std::string line;
     for (std::size_t i = 0; i < completion.size(); ++i) line += (i ? " " : "") + std::to_string(completion[i]);
     fmt::print("{}\n", line);
     return 0;
   }
-  fmt::print("{}\n", answer_text(*tokenizer, completion, config.stop_token_ids));
+  fmt::print("{}\n", answer_text(*tokenizer, completion, config.stop_token_ids, stops));
   return 0;
 }
 

@@ -1,12 +1,59 @@
 #include "model_loading.hpp"
 
+#include <fmt/format.h>
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+
 #include "pipeline/pipeline.hpp"
 #include "plugins/plugin_call.hpp"
 #include "run/stage_factory.hpp"
 
 namespace tp::core::cli {
+namespace {
 
-LoadedModel load_model(const std::string& dir, const std::string& dtype, const std::string& device) {
+// The adapter plugin that reads this folder, from its adapter_config.json's peft_type.
+std::string adapter_plugin_for(const std::filesystem::path& dir) {
+  const std::filesystem::path file = dir / "adapter_config.json";
+  std::ifstream in(file);
+  if (!in) throw Error(Location{dir.string()}, "no adapter_config.json: not a PEFT adapter folder");
+  nlohmann::json config;
+  try {
+    config = nlohmann::json::parse(in);
+  } catch (const nlohmann::json::parse_error& e) {
+    throw Error(Location{file.string()}, fmt::format("malformed JSON: {}", e.what()));
+  }
+  const nlohmann::json type = config.is_object() ? config.value("peft_type", nlohmann::json()) : nlohmann::json();
+  const std::string plugin = type.is_string() ? adapter_plugin_for_peft_type(type.get<std::string>()) : std::string();
+  if (plugin.empty())
+    throw Error(Location{file.string()},
+                fmt::format("\"peft_type\" {} has no adapter plugin (known: LORA, PROMPT_TUNING, P_TUNING, "
+                            "PREFIX_TUNING)",
+                            type.dump()));
+  return plugin;
+}
+
+void load_adapter(LoadedModel& loaded, const std::filesystem::path& dir) {
+  const std::string name = adapter_plugin_for(dir);
+  loaded.adapter_plugin = name;
+  const PluginInfo* plugin = plugin_registry().find("adapter", name);
+  if (plugin == nullptr)
+    throw Error(Location{dir.string()},
+                fmt::format("no adapter plugin \"{}\": build the target tunepipe-adapter-{}", name, name));
+  StageConfig config{"adapter", "adapter", plugin, options_from_assignments(*plugin, "adapter", {})};
+  loaded.adapter_stage = create_stage<AdapterStage>(config, StageContext{});
+  loaded.adapter = call_plugin("adapter", name, [&] { return loaded.adapter_stage->load(loaded.model, dir); });
+  loaded.model = loaded.adapter->model();
+}
+
+}  // namespace
+
+std::string adapter_option(const boost::program_options::variables_map& values) {
+  return values.count("adapter") ? values["adapter"].as<std::string>() : std::string();
+}
+
+LoadedModel load_model(const std::string& dir, const std::string& dtype, const std::string& device,
+                       const std::string& adapter_dir) {
   const PluginInfo* plugin = plugin_registry().find("model", "hf");
   if (plugin == nullptr) throw Error("no model plugin \"hf\": build the target tunepipe-model-hf");
   const std::vector<std::string> assignments = {"path=" + dir, "dtype=" + dtype, "device=" + device};
@@ -14,6 +61,7 @@ LoadedModel load_model(const std::string& dir, const std::string& dtype, const s
   LoadedModel loaded;
   loaded.stage = create_stage<ModelStage>(config, StageContext{});
   loaded.model = call_plugin("model", "hf", [&] { return loaded.stage->load(); });
+  if (!adapter_dir.empty()) load_adapter(loaded, adapter_dir);
   return loaded;
 }
 

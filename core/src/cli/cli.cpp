@@ -27,6 +27,7 @@ const std::vector<Command>& commands() {
       {"forward", "a model's logits (and loss) for token ids on stdin, written as safetensors", nullptr},
       {"generate", "complete a prompt with a model (greedy or sampled, KV cache)", nullptr},
       {"chat", "talk to a model turn by turn in its chat template", nullptr},
+      {"merge", "fold an adapter into a model's weights and write an HF checkpoint folder", nullptr},
   };
   return all;
 }
