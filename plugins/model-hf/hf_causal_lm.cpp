@@ -1,8 +1,11 @@
 #include "hf_causal_lm.hpp"
 
+#include <ATen/core/grad_mode.h>
+
 #include "attention_mask.hpp"
 #include "decoder_config.hpp"
 #include "forward_checks.hpp"
+#include "layer_checkpoint.hpp"
 #include "rms_norm.hpp"
 
 namespace tp::hf {
@@ -33,6 +36,7 @@ at::Tensor HfCausalLM::hidden_states(const ForwardInput& input) const {
   ForwardContext context{rotary_, rotary_.angles(position_ids, hidden.scalar_type()),
                          attention_pattern(input.attention_mask, shape.batch, shape.cached, shape.tokens,
                                            shape.prefix, hidden.device())};
+  const bool checkpoint = input.checkpoint_layers && at::GradMode::is_enabled() && input.cache == nullptr;
   if (input.cache != nullptr) {
     input.cache->keys.resize(layers_.size());
     input.cache->values.resize(layers_.size());
@@ -47,7 +51,8 @@ at::Tensor HfCausalLM::hidden_states(const ForwardInput& input) const {
       memory.prefix_keys = &input.layer_prefix[i].first;
       memory.prefix_values = &input.layer_prefix[i].second;
     }
-    hidden = layers_[i].forward(hidden, context, memory);
+    hidden = checkpoint ? checkpointed_layer(layers_[i], context, hidden, memory.prefix_keys, memory.prefix_values)
+                        : layers_[i].forward(hidden, context, memory);
   }
   return rms_norm(hidden, final_norm_, config_.rms_norm_eps);
 }

@@ -1,0 +1,82 @@
+#include "batching.hpp"
+
+#include <ATen/CPUGeneratorImpl.h>
+
+#include <algorithm>
+#include <numeric>
+
+namespace tp::sft {
+namespace {
+
+std::vector<std::int64_t> random_permutation(std::int64_t rows, std::uint64_t seed) {
+  at::Generator generator = at::detail::createCPUGenerator(seed);
+  const at::Tensor permutation = at::randperm(rows, generator, at::kLong);
+  const std::int64_t* data = permutation.data_ptr<std::int64_t>();
+  return {data, data + rows};
+}
+
+// HF's get_length_grouped_indices: shuffled rows cut into mega-batches, each
+// sorted longest first (stably), and the longest mega-batch head swapped to
+// the front so an out-of-memory shows on the first step.
+void group_by_length(std::vector<std::int64_t>& order, std::span<const TokenizedSample> samples,
+                     std::int64_t batch_rows) {
+  const auto length = [&](std::int64_t row) { return samples[static_cast<std::size_t>(row)].input_ids.size(); };
+  const std::int64_t count = static_cast<std::int64_t>(order.size());
+  const std::int64_t multiple = std::max<std::int64_t>(std::min<std::int64_t>(count / (batch_rows * 4), 50), 1);
+  const std::int64_t mega_batch = multiple * batch_rows;
+  std::vector<std::int64_t> heads;
+  for (std::int64_t begin = 0; begin < count; begin += mega_batch) {
+    const auto first = order.begin() + begin;
+    const auto last = order.begin() + std::min(count, begin + mega_batch);
+    std::stable_sort(first, last, [&](std::int64_t a, std::int64_t b) { return length(a) > length(b); });
+    heads.push_back(begin);
+  }
+  std::size_t longest = 0;
+  for (std::size_t i = 1; i < heads.size(); ++i)
+    if (length(order[heads[i]]) > length(order[heads[longest]])) longest = i;
+  std::swap(order[0], order[heads[longest]]);
+}
+
+}  // namespace
+
+std::vector<std::int64_t> epoch_order(std::span<const TokenizedSample> samples, std::uint64_t seed,
+                                      std::int64_t epoch, const EpochOrder& how) {
+  const auto rows = static_cast<std::int64_t>(samples.size());
+  if (!how.shuffle) {
+    std::vector<std::int64_t> order(samples.size());
+    std::iota(order.begin(), order.end(), 0);
+    return order;
+  }
+  std::vector<std::int64_t> order = random_permutation(rows, seed + static_cast<std::uint64_t>(epoch));
+  if (how.group_by_length && rows > 0) group_by_length(order, samples, how.mega_batch_rows);
+  return order;
+}
+
+std::int64_t trained_targets(const TokenizedSample& sample) {
+  if (sample.labels.empty()) return 0;
+  return std::count_if(sample.labels.begin() + 1, sample.labels.end(),
+                       [](std::int32_t label) { return label != kIgnoreLabel; });
+}
+
+Batch make_batch(std::span<const TokenizedSample> samples, std::span<const std::int64_t> rows, std::int64_t pad_id) {
+  std::size_t longest = 0;
+  for (std::int64_t row : rows) longest = std::max(longest, samples[static_cast<std::size_t>(row)].input_ids.size());
+  const auto width = static_cast<std::int64_t>(longest);
+  Batch batch;
+  batch.input_ids = at::full({static_cast<std::int64_t>(rows.size()), width}, pad_id, at::kLong);
+  batch.labels = at::full({static_cast<std::int64_t>(rows.size()), width}, kIgnoreLabel, at::kLong);
+  auto ids = batch.input_ids.accessor<std::int64_t, 2>();
+  auto labels = batch.labels.accessor<std::int64_t, 2>();
+  for (std::size_t r = 0; r < rows.size(); ++r) {
+    const TokenizedSample& sample = samples[static_cast<std::size_t>(rows[r])];
+    for (std::size_t t = 0; t < sample.input_ids.size(); ++t) {
+      ids[r][t] = sample.input_ids[t];
+      labels[r][t] = sample.labels[t];
+    }
+    batch.tokens += static_cast<std::int64_t>(sample.input_ids.size());
+    batch.targets += trained_targets(sample);
+  }
+  return batch;
+}
+
+}  // namespace tp::sft

@@ -1,0 +1,193 @@
+#include "checkpoint_io.hpp"
+
+#include <ATen/core/grad_mode.h>
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <fstream>
+#include <map>
+#include <regex>
+
+#include "random_state.hpp"
+#include "tunepipe/error.hpp"
+#include "tunepipe/safetensors.hpp"
+
+namespace fs = std::filesystem;
+
+namespace tp::sft {
+namespace {
+
+constexpr const char* kAdapterWeights = "adapter_model.safetensors";
+constexpr const char* kOptimizer = "optimizer.safetensors";
+constexpr const char* kRandomState = "rng_state.safetensors";
+constexpr const char* kTrainerState = "trainer_state.json";
+
+std::optional<std::int64_t> checkpoint_step(const fs::path& dir) {
+  static const std::regex name(R"(checkpoint-(\d{1,18}))");
+  std::smatch match;
+  const std::string file = dir.filename().string();
+  if (!std::regex_match(file, match, name)) return std::nullopt;
+  return std::stoll(match[1].str());
+}
+
+std::string shape_of(at::IntArrayRef sizes) { return fmt::format("[{}]", fmt::join(sizes, ", ")); }
+
+NamedTensors all_tensors(const safetensors::File& file) {
+  NamedTensors tensors;
+  for (const safetensors::TensorInfo& info : file.tensors()) tensors.emplace_back(info.name, file.tensor(info.name));
+  return tensors;
+}
+
+std::shared_ptr<const safetensors::File> open_part(const fs::path& dir, const char* name) {
+  const fs::path path = dir / name;
+  if (!fs::is_regular_file(path))
+    throw Error(Location{path.string()}, "missing: the checkpoint is incomplete (delete the folder to resume from an "
+                                         "earlier one)");
+  return safetensors::File::open(path);
+}
+
+nlohmann::json read_json(const fs::path& path) {
+  std::ifstream in(path);
+  if (!in)
+    throw Error(Location{path.string()}, "missing: the checkpoint is incomplete (delete the folder to resume from an "
+                                         "earlier one)");
+  try {
+    return nlohmann::json::parse(in);
+  } catch (const nlohmann::json::exception& error) {
+    throw Error(Location{path.string()}, fmt::format("not valid JSON ({}): the checkpoint is corrupt", error.what()));
+  }
+}
+
+void write_json(const fs::path& path, const nlohmann::json& json) {
+  std::ofstream out(path, std::ios::trunc);
+  out << json.dump(2) << '\n';
+  out.close();
+  if (!out) throw Error(Location{path.string()}, "write failed");
+}
+
+void restore_adapter_weights(const fs::path& dir, const AttachedAdapter& adapter) {
+  const auto file = open_part(dir, kAdapterWeights);
+  const std::string source = file->path().string();
+  const auto parameters = adapter.parameters();
+  for (const auto& [name, parameter] : parameters) {
+    const safetensors::TensorInfo* info = file->find(name);
+    if (info == nullptr)
+      throw Error(Location{source}, fmt::format("no tensor \"{}\": the checkpoint belongs to another adapter", name));
+    if (!parameter.sizes().equals(info->shape))
+      throw Error(Location{source},
+                  fmt::format("tensor \"{}\" has shape {} but the adapter's parameter has {}: the checkpoint belongs "
+                              "to another adapter shape (r, target modules)",
+                              name, shape_of(info->shape), shape_of(parameter.sizes())));
+  }
+  if (file->tensors().size() != parameters.size())
+    throw Error(Location{source}, fmt::format("{} tensors for an adapter of {} parameters: the checkpoint belongs to "
+                                              "another adapter",
+                                              file->tensors().size(), parameters.size()));
+  const at::NoGradGuard no_grad;
+  for (const auto& [name, parameter] : parameters) {
+    at::Tensor target = parameter;
+    target.copy_(file->tensor(name));
+  }
+}
+
+}  // namespace
+
+fs::path checkpoints_dir(const fs::path& output_dir) { return output_dir / "checkpoints"; }
+
+fs::path checkpoint_dir(const fs::path& output_dir, std::int64_t step) {
+  return checkpoints_dir(output_dir) / fmt::format("checkpoint-{}", step);
+}
+
+void write_folder_atomically(const fs::path& dir, const std::function<void(const fs::path&)>& fill) {
+  const std::string suffix = fmt::format(".partial-{}", ::getpid());
+  const fs::path temporary = dir.string() + suffix;
+  fs::remove_all(temporary);
+  fs::create_directories(temporary);
+  try {
+    fill(temporary);
+    if (fs::exists(dir)) {
+      const fs::path old = dir.string() + ".old" + suffix;
+      fs::remove_all(old);
+      fs::rename(dir, old);
+      fs::rename(temporary, dir);
+      fs::remove_all(old);
+    } else {
+      fs::rename(temporary, dir);
+    }
+  } catch (...) {
+    std::error_code ignored;
+    fs::remove_all(temporary, ignored);
+    throw;
+  }
+}
+
+void write_checkpoint(const fs::path& dir, const TrainingSnapshot& snapshot) {
+  write_folder_atomically(dir, [&](const fs::path& folder) {
+    snapshot.adapter.save(folder);
+    safetensors::write(folder / kOptimizer, snapshot.optimizer.state(),
+                       {{"step", std::to_string(snapshot.optimizer.steps())}});
+    safetensors::write(folder / kRandomState, generator_states(snapshot.device));
+    write_json(folder / kTrainerState, to_json(snapshot.state, snapshot.schedule, snapshot.epoch_progress));
+  });
+}
+
+std::vector<fs::path> complete_checkpoints(const fs::path& output_dir) {
+  std::vector<std::pair<std::int64_t, fs::path>> found;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(checkpoints_dir(output_dir), ec))
+    if (const auto step = checkpoint_step(entry.path()); step && entry.is_directory())
+      found.emplace_back(*step, entry.path());
+  std::sort(found.begin(), found.end());
+  std::vector<fs::path> dirs;
+  for (auto& [step, dir] : found) dirs.push_back(std::move(dir));
+  return dirs;
+}
+
+void remove_old_checkpoints(const fs::path& output_dir, std::int64_t keep) {
+  const std::vector<fs::path> dirs = complete_checkpoints(output_dir);
+  for (std::size_t i = 0; i + static_cast<std::size_t>(keep) < dirs.size(); ++i) fs::remove_all(dirs[i]);
+}
+
+std::optional<fs::path> resume_folder(const ResumeRequest& request, const fs::path& output_dir) {
+  switch (request.mode) {
+    case ResumeRequest::Mode::None: return std::nullopt;
+    case ResumeRequest::Mode::Directory:
+      if (!fs::is_directory(request.directory))
+        throw Error(Location{request.directory.string()}, "no such checkpoint folder to resume from");
+      return request.directory;
+    case ResumeRequest::Mode::Latest: {
+      const std::vector<fs::path> dirs = complete_checkpoints(output_dir);
+      if (dirs.empty())
+        throw Error(Location{checkpoints_dir(output_dir).string()},
+                    "no complete checkpoint to resume from (set [trainer] save_steps to write some)");
+      return dirs.back();
+    }
+  }
+  return std::nullopt;
+}
+
+RestoredCheckpoint read_checkpoint(const fs::path& dir, const AttachedAdapter& adapter, AdamW& optimizer,
+                                   const at::Device& device) {
+  const fs::path state_file = dir / kTrainerState;
+  const nlohmann::json json = read_json(state_file);
+  RestoredCheckpoint restored{state_from_json(json, state_file.string()), schedule_from_json(json, state_file.string())};
+
+  restore_adapter_weights(dir, adapter);
+
+  const auto moments = open_part(dir, kOptimizer);
+  const auto step = moments->metadata().find("step");
+  if (step == moments->metadata().end() || step->second != std::to_string(restored.state.global_step))
+    throw Error(Location{moments->path().string()},
+                fmt::format("optimizer step count {} does not match the global step {} of {}: the checkpoint is corrupt",
+                            step == moments->metadata().end() ? "(none)" : step->second, restored.state.global_step,
+                            state_file.string()));
+  optimizer.load_state(all_tensors(*moments), restored.state.global_step, moments->path().string());
+
+  const auto random = open_part(dir, kRandomState);
+  restore_generator_states(device, all_tensors(*random), random->path().string());
+  return restored;
+}
+
+}  // namespace tp::sft

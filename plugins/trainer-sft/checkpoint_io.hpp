@@ -1,0 +1,59 @@
+#pragma once
+// Checkpoint folders <output_dir>/checkpoints/checkpoint-<step>/: the adapter
+// in PEFT's format (adapter_config.json, adapter_model.safetensors),
+// optimizer.safetensors (AdamW moments; the step count in its metadata),
+// rng_state.safetensors (generator states) and trainer_state.json. A folder is
+// written under a temporary name and renamed when complete, so one named
+// checkpoint-<step> is always whole and a leftover temporary one is ignored.
+#include <ATen/ATen.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <vector>
+
+#include "lr_schedule.hpp"
+#include "optimizer.hpp"
+#include "training_state.hpp"
+#include "tunepipe/attached_adapter.hpp"
+#include "tunepipe/trainer.hpp"
+
+namespace tp::sft {
+
+std::filesystem::path checkpoints_dir(const std::filesystem::path& output_dir);
+std::filesystem::path checkpoint_dir(const std::filesystem::path& output_dir, std::int64_t step);
+
+// Runs fill(temporary folder), then renames that folder to `dir`, replacing
+// what was there.
+void write_folder_atomically(const std::filesystem::path& dir, const std::function<void(const std::filesystem::path&)>& fill);
+
+struct TrainingSnapshot {
+  const AttachedAdapter& adapter;
+  const AdamW& optimizer;
+  const TrainingState& state;
+  const LrSchedule& schedule;
+  double epoch_progress = 0.0;
+  at::Device device;
+};
+void write_checkpoint(const std::filesystem::path& dir, const TrainingSnapshot& snapshot);
+
+// Complete checkpoints of a run, lowest step first.
+std::vector<std::filesystem::path> complete_checkpoints(const std::filesystem::path& output_dir);
+// Deletes the oldest complete checkpoints beyond the newest `keep`.
+void remove_old_checkpoints(const std::filesystem::path& output_dir, std::int64_t keep);
+// The folder a resume request names: the highest-step complete checkpoint for
+// Latest; nothing for None. Throws tp::Error when there is none to resume from.
+std::optional<std::filesystem::path> resume_folder(const ResumeRequest& request, const std::filesystem::path& output_dir);
+
+struct RestoredCheckpoint {
+  TrainingState state;
+  LrSchedule schedule;
+};
+// Copies the checkpoint into the adapter's parameters, the optimizer and the
+// random generators; throws tp::Error naming the file at fault when it is
+// missing, corrupt or written for another adapter.
+RestoredCheckpoint read_checkpoint(const std::filesystem::path& dir, const AttachedAdapter& adapter, AdamW& optimizer,
+                                   const at::Device& device);
+
+}  // namespace tp::sft

@@ -1,0 +1,17 @@
+#pragma once
+// The eval loss over held-out samples, as HF Trainer.evaluate reports it.
+#include <cstdint>
+#include <span>
+
+#include "tunepipe/causal_lm.hpp"
+#include "tunepipe/sample.hpp"
+
+namespace tp::sft {
+
+// In file order, batches of `batch_size` rows: each batch's loss is the mean
+// over its trained positions, and the result their mean weighted by rows.
+// Runs without autograd; the caller switches dropout off.
+double eval_loss(const CausalLM& model, std::span<const TokenizedSample> samples, std::int64_t batch_size,
+                 std::int64_t pad_id, std::int64_t chunk_rows);
+
+}  // namespace tp::sft

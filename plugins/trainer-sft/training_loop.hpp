@@ -1,0 +1,73 @@
+#pragma once
+// One run of the sft trainer: optimizer steps over the train split with
+// gradient accumulation, reports, evaluations, checkpoints and resumption.
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <span>
+#include <vector>
+
+#include "batching.hpp"
+#include "lr_schedule.hpp"
+#include "optimizer.hpp"
+#include "sft_options.hpp"
+#include "training_state.hpp"
+#include "tunepipe/causal_lm.hpp"
+#include "tunepipe/stage.hpp"
+#include "tunepipe/trainer.hpp"
+
+namespace tp::sft {
+
+// How many micro-batches and optimizer steps the run takes, as HF Trainer counts them.
+struct StepPlan {
+  std::int64_t micro_batches_per_epoch = 0;  // the last one may be short
+  std::int64_t steps_per_epoch = 0;          // the last one may accumulate fewer micro-batches
+  std::int64_t total_steps = 0;
+};
+
+class TrainingLoop {
+ public:
+  TrainingLoop(const SftOptions& options, const StageContext& context, TrainingJob& job);
+  TrainingResult run();
+
+ private:
+  struct StepOutcome {
+    double loss = 0.0;
+    double grad_norm = 0.0;
+    double learning_rate = 0.0;
+  };
+
+  void start();
+  std::vector<Batch> next_batches();
+  StepOutcome train_step(const std::vector<Batch>& batches);
+  void advance(const std::vector<Batch>& batches, const StepOutcome& outcome, double seconds);
+  void report();
+  void evaluate();
+  void save_checkpoint();
+  std::filesystem::path save_adapter() const;
+  [[noreturn]] void stop_on_non_finite(const char* what, double value) const;
+  double epoch_progress() const;
+  void emit(const char* name, double value) const;
+  void message(const char* name, const std::string& text) const;
+
+  const SftOptions& options_;
+  const StageContext& context_;
+  TrainingJob& job_;
+  std::shared_ptr<CausalLM> model_;
+  NamedTensors parameters_;
+  at::Device device_;
+  std::span<const TokenizedSample> eval_samples_;
+  StepPlan plan_;
+  LrSchedule schedule_;
+  AdamW optimizer_;
+  TrainingState state_;
+  std::vector<std::int64_t> order_;  // of the epoch order_epoch_
+  std::int64_t order_epoch_ = -1;
+  StepOutcome last_step_;
+  double last_reported_loss_ = 0.0;
+  std::int64_t last_eval_step_ = -1;
+  std::optional<std::filesystem::path> last_checkpoint_;
+};
+
+}  // namespace tp::sft
