@@ -3,6 +3,12 @@
 (the shape of seed 000's fudan-news data) and a tiny Qwen2-architecture
 checkpoint with a byte-level BPE tokenizer trained on that data.
 
+The checkpoint is pretrained briefly on a generated corpus (news texts followed
+by "这是一条<category>新闻", keyword facts, short chat exchanges of another task),
+so it knows the topics and the chat markup as a real base model would, but not
+the task: answering a ChatML classification prompt with one of the listed options
+is what the quickstart's LoRA fine-tuning teaches it.
+
 Idempotent: a folder whose stamp matches this generator's version is left alone.
 Usage: make_quickstart.py OUTPUT_DIR
 """
@@ -14,7 +20,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-GENERATOR_VERSION = "1"
+GENERATOR_VERSION = "2"
 SEED = 20240601
 
 # The split regex of Qwen2's tokenizer.json, so the tiny tokenizer exercises the
@@ -32,6 +38,8 @@ CATEGORIES = {
     "教育": ["学校", "考试", "学生", "老师", "课程", "高考", "大学", "教材", "招生", "课堂"],
     "健康": ["医院", "医生", "疫苗", "营养", "睡眠", "锻炼", "药物", "病人", "体检", "饮食"],
 }
+SYSTEM_PROMPT = "你是一个文本分类领域的专家，你会接收到一段文本和几个潜在的分类选项列表，请输出文本内容的正确分类"
+PRETRAIN_STEPS = 500
 FILLER = ["近日", "据报道", "消息称", "本周", "记者了解到", "业内人士表示", "今年以来", "相关负责人指出"]
 CONNECT = ["，", "；", "，同时", "，此外"]
 
@@ -87,7 +95,44 @@ def write_tokenizer_config(model_dir, tokenizer):
     (model_dir / "tokenizer_config.json").write_text(json.dumps(config, ensure_ascii=False, indent=2), "utf-8")
 
 
-def write_checkpoint(model_dir, tokenizer):
+def pretraining_corpus(rng):
+    names = sorted(CATEGORIES)
+    corpus = []
+    for _ in range(3000):
+        category = rng.choice(names)
+        corpus.append(make_text(rng, category) + f"这是一条{category}新闻。")
+    for category in names:
+        for keyword in CATEGORIES[category]:
+            other = rng.choice(CATEGORIES[category])
+            corpus += [f"{keyword}属于{category}。", f"{category}新闻常提到{keyword}和{other}。",
+                       f"说到{keyword}，人们会想到{category}。"]
+    words = [k for c in names for k in CATEGORIES[c]] + names
+    for _ in range(800):
+        word = rng.choice(words)
+        corpus.append(f"<|im_start|>system\n你是一个助手<|im_end|>\n<|im_start|>user\n请重复：{word}<|im_end|>\n"
+                      f"<|im_start|>assistant\n{word}<|im_end|>\n")
+    return corpus
+
+
+def pretrain(model, tokenizer, corpus, rng):
+    import torch
+
+    torch.set_num_threads(min(2, os.cpu_count() or 1))
+    encoded = [ids.ids for ids in tokenizer.encode_batch(corpus)]
+    optimizer = torch.optim.AdamW(model.parameters(), lr=3e-3)
+    model.train()
+    for _ in range(PRETRAIN_STEPS):
+        batch = rng.sample(encoded, 16)
+        longest = max(map(len, batch))
+        ids = torch.tensor([b + [0] * (longest - len(b)) for b in batch])
+        labels = torch.tensor([b + [-100] * (longest - len(b)) for b in batch])
+        model(input_ids=ids, labels=labels).loss.backward()
+        optimizer.step()
+        optimizer.zero_grad()
+    model.eval()
+
+
+def write_checkpoint(model_dir, tokenizer, rng):
     import torch
     from transformers import Qwen2Config, Qwen2ForCausalLM
     from transformers.utils import logging
@@ -100,7 +145,9 @@ def write_checkpoint(model_dir, tokenizer):
                          max_position_embeddings=512, tie_word_embeddings=True,
                          bos_token_id=None, eos_token_id=tokenizer.token_to_id("<|im_end|>"),
                          pad_token_id=tokenizer.token_to_id("<|endoftext|>"))
-    Qwen2ForCausalLM(config).save_pretrained(model_dir, safe_serialization=True)
+    model = Qwen2ForCausalLM(config)
+    pretrain(model, tokenizer, pretraining_corpus(rng), rng)
+    model.save_pretrained(model_dir, safe_serialization=True)
 
 
 def main():
@@ -121,11 +168,12 @@ def main():
     model_dir = work / "model"
     model_dir.mkdir()
     corpus = [r["text"] + "".join(r["category"]) + r["output"] for r in train]
-    corpus += ["你是一个文本分类领域的专家，你会接收到一段文本和几个潜在的分类选项列表，请输出文本内容的正确分类",
-               "文本:", ",分类选项列表:", "system\n", "user\n", "assistant\n", "['", "', '", "']"]
+    # Repeated so the prompt's fixed parts get merges, as a real vocabulary has.
+    corpus += [SYSTEM_PROMPT, "文本:", ",分类选项列表:", "system\n", "user\n", "assistant\n", "这是一条", "新闻。",
+               '["', '","', '"]'] * 20
     tokenizer = train_tokenizer(corpus, model_dir / "tokenizer.json")
     write_tokenizer_config(model_dir, tokenizer)
-    write_checkpoint(model_dir, tokenizer)
+    write_checkpoint(model_dir, tokenizer, rng)
     (work / "STAMP").write_text(GENERATOR_VERSION + "\n")
     if out.exists():
         shutil.rmtree(out)

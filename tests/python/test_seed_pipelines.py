@@ -31,7 +31,8 @@ def qwen_tokenizer():
 
 def run_pipeline(pipeline, tmp_path, *overrides):
     out = tmp_path / "run"
-    run_tunepipe("run", pipeline, f"--set=pipeline.output_dir={out}", *[f"--set={o}" for o in overrides], check=True)
+    run_tunepipe("run", pipeline, "--data-only", f"--set=pipeline.output_dir={out}", *[f"--set={o}" for o in overrides],
+                 check=True)
     with open(out / "tokenized" / "train.jsonl", encoding="utf-8") as f:
         return [json.loads(line) for line in f], json.loads((out / "summary.json").read_text())
 

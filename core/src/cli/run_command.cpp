@@ -10,17 +10,29 @@ namespace po = boost::program_options;
 int run_command_run(const std::vector<std::string>& args) {
   po::options_description options("run options");
   options.add_options()("pipeline", po::value<std::string>()->required(), "the pipeline file")(
-      "set", po::value<std::vector<std::string>>()->composing(), "override a key: --set trainer.epochs=1 (repeatable)");
+      "set", po::value<std::vector<std::string>>()->composing(), "override a key: --set trainer.epochs=1 (repeatable)")(
+      "resume", po::value<std::string>()->implicit_value(""),
+      "continue training from the latest complete checkpoint, or from the checkpoint folder given")(
+      "data-only", "prepare and write the data splits, then stop (no model weights are loaded)");
   po::positional_options_description positional;
   positional.add("pipeline", 1);
-  const ParsedArgs parsed = parse_command_line("run", "PIPELINE [--set section.key=value]...", options, positional, args);
+  const ParsedArgs parsed = parse_command_line(
+      "run", "PIPELINE [--set section.key=value]... [--resume [DIR] | --data-only]", options, positional, args);
   if (parsed.help_shown) return 0;
 
   LoadSettings settings;
   if (parsed.values.count("set")) settings.overrides = parsed.values["set"].as<std::vector<std::string>>();
   Diagnostics warnings;
   const Pipeline pipeline = load_pipeline(parsed.values["pipeline"].as<std::string>(), plugin_registry(), settings, warnings);
-  run_pipeline(pipeline);
+  RunSettings run;
+  run.data_only = parsed.values.count("data-only") > 0;
+  if (parsed.values.count("resume")) {
+    const std::string dir = parsed.values["resume"].as<std::string>();
+    if (!pipeline.trainer) throw Error("--resume continues a training run, but the pipeline has no [trainer] section");
+    run.resume = dir.empty() ? ResumeRequest{ResumeRequest::Mode::Latest, {}}
+                             : ResumeRequest{ResumeRequest::Mode::Directory, dir};
+  }
+  run_pipeline(pipeline, run);
   return 0;
 }
 

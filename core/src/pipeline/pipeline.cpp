@@ -168,6 +168,9 @@ Pipeline load_pipeline(const std::filesystem::path& file, const PluginRegistry& 
       errors.error(Location{file.string()}, fmt::format("missing section [{}] (every pipeline needs {})", section,
                                                         join(kRequiredSections)));
   }
+  if (pipeline.trainer && !pipeline.adapter && root.find("trainer"))
+    errors.error(root.find("trainer")->key_where,
+                 "[trainer] trains an adapter: add an [adapter] section (for example plugin = \"lora\")");
   if (const RawNode* sinks = root.find("sinks")) {
     if (sinks->type != RawNode::Type::Array) {
       errors.error(sinks->key_where, "sinks must be an array of tables: write each as [[sinks]]");

@@ -32,18 +32,21 @@ SplitSummary for_each_sample(const PreparationStages& stages, const std::string&
   return summary;
 }
 
-SplitSummary write_split(const PreparationStages& stages, const std::string& split, const std::filesystem::path& dir) {
+PreparedSplit write_split(const PreparationStages& stages, const std::string& split, const std::filesystem::path& dir) {
   AtomicFile conversations(dir / "conversations" / (split + ".jsonl"));
   AtomicFile tokenized(dir / "tokenized" / (split + ".jsonl"));
-  const SplitSummary summary = for_each_sample(stages, split, [&](const Conversation& c, const TokenizedSample& s) {
+  PreparedSplit prepared;
+  prepared.summary = for_each_sample(stages, split, [&](const Conversation& c, const TokenizedSample& s) {
     conversations.stream() << to_json(c).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
                            << '\n';
     const nlohmann::json row = {{"input_ids", s.input_ids}, {"labels", s.labels}, {"source", s.source}};
     tokenized.stream() << row.dump() << '\n';
+    prepared.conversations.push_back(c);
+    prepared.samples.push_back(s);
   });
   conversations.commit();
   tokenized.commit();
-  return summary;
+  return prepared;
 }
 
 }  // namespace tp::core

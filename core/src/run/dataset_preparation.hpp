@@ -37,7 +37,15 @@ struct PreparationStages {
 SplitSummary for_each_sample(const PreparationStages& stages, const std::string& split,
                              const std::function<void(const Conversation&, const TokenizedSample&)>& visit);
 
+// A split as the later stages use it: its conversations (for evaluators) and
+// samples (for the trainer), row for row.
+struct PreparedSplit {
+  SplitSummary summary;
+  std::vector<Conversation> conversations;
+  std::vector<TokenizedSample> samples;
+};
+
 // Writes <dir>/conversations/<split>.jsonl and <dir>/tokenized/<split>.jsonl.
-SplitSummary write_split(const PreparationStages& stages, const std::string& split, const std::filesystem::path& dir);
+PreparedSplit write_split(const PreparationStages& stages, const std::string& split, const std::filesystem::path& dir);
 
 }  // namespace tp::core

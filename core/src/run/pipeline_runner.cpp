@@ -2,11 +2,14 @@
 
 #include <fmt/format.h>
 
+#include <map>
+
 #include <nlohmann/json.hpp>
 
 #include "run/data_stages.hpp"
 #include "run/event_bus.hpp"
 #include "run/stage_factory.hpp"
+#include "run/model_run.hpp"
 #include "util/atomic_file.hpp"
 
 namespace tp::core {
@@ -50,9 +53,25 @@ nlohmann::json summary_json(const Pipeline& pipeline, const std::vector<SplitSum
   return json;
 }
 
+void write_summary(const std::filesystem::path& output_dir, const nlohmann::json& summary) {
+  AtomicFile file(output_dir / "summary.json");
+  file.stream() << summary.dump(2) << '\n';
+  file.commit();
+}
+
+void report_data_table(EventBus& events, const std::vector<SplitSummary>& summaries) {
+  std::vector<std::vector<std::string>> rows;
+  for (const SplitSummary& s : summaries)
+    rows.push_back({s.split, std::to_string(s.rows), std::to_string(s.tokens), std::to_string(s.trained_tokens),
+                    fmt::format("{:.1f}%", 100.0 * s.masked_share()), std::to_string(s.truncated_rows),
+                    std::to_string(s.longest)});
+  events.emit(Event::table("dataset", "data/summary",
+                           {"split", "rows", "tokens", "trained", "masked", "truncated", "longest"}, std::move(rows)));
+}
+
 }  // namespace
 
-void run_pipeline(const Pipeline& pipeline) {
+void run_pipeline(const Pipeline& pipeline, const RunSettings& settings) {
   std::filesystem::create_directories(pipeline.output_dir);
   EventBus events;
   const StageContext context{pipeline.name, pipeline.output_dir, pipeline.seed, &events};
@@ -62,22 +81,25 @@ void run_pipeline(const Pipeline& pipeline) {
 
   DataStages stages = make_data_stages(pipeline, context);
   std::vector<SplitSummary> summaries;
-  const auto splits = call_plugin("dataset", stages.dataset_plugin, [&] { return stages.dataset->splits(); });
-  for (const std::string& split : splits) {
-    summaries.push_back(write_split(stages.view(), split, pipeline.output_dir));
-    report(events, summaries.back());
+  std::map<std::string, PreparedSplit> splits;
+  for (const std::string& split : call_plugin("dataset", stages.dataset_plugin, [&] { return stages.dataset->splits(); })) {
+    PreparedSplit prepared = write_split(stages.view(), split, pipeline.output_dir);
+    summaries.push_back(prepared.summary);
+    report(events, prepared.summary);
+    splits.emplace(split, std::move(prepared));
   }
-  AtomicFile summary(pipeline.output_dir / "summary.json");
-  summary.stream() << summary_json(pipeline, summaries).dump(2) << '\n';
-  summary.commit();
+  nlohmann::json summary = summary_json(pipeline, summaries);
+  write_summary(pipeline.output_dir, summary);
+  report_data_table(events, summaries);
 
-  std::vector<std::vector<std::string>> rows;
-  for (const SplitSummary& s : summaries)
-    rows.push_back({s.split, std::to_string(s.rows), std::to_string(s.tokens), std::to_string(s.trained_tokens),
-                    fmt::format("{:.1f}%", 100.0 * s.masked_share()), std::to_string(s.truncated_rows),
-                    std::to_string(s.longest)});
-  events.emit(Event::table("dataset", "data/summary",
-                           {"split", "rows", "tokens", "trained", "masked", "truncated", "longest"}, std::move(rows)));
+  if (!settings.data_only && (pipeline.adapter || pipeline.evaluator)) {
+    if (const auto result = run_model_stages(pipeline, context, stages, splits, settings.resume)) {
+      summary["training"] = {{"steps", result->steps},
+                             {"final_loss", result->final_loss},
+                             {"adapter", result->adapter_dir.string()}};
+      write_summary(pipeline.output_dir, summary);
+    }
+  }
   events.emit(Event::message("pipeline", "run/output", pipeline.output_dir.string()));
   events.close();
 }

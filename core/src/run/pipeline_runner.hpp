@@ -1,10 +1,17 @@
 #pragma once
 // `tunepipe run`: prepares every split of the dataset, writes the tokenized data
-// and a summary into the output folder, and reports to the sinks.
+// and a summary into the output folder, trains the adapter when the pipeline
+// has a trainer, and reports to the sinks.
 #include "pipeline/pipeline.hpp"
+#include "tunepipe/trainer.hpp"
 
 namespace tp::core {
 
-void run_pipeline(const Pipeline& pipeline);
+struct RunSettings {
+  ResumeRequest resume;
+  bool data_only = false;  // stop after the data splits are written
+};
+
+void run_pipeline(const Pipeline& pipeline, const RunSettings& settings = {});
 
 }  // namespace tp::core
