@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from tunepipe_env import BIN, REPO, SHARED_ASSETS, run_tunepipe
+from reference_models import randomize, relative_error
 
 torch = pytest.importorskip("torch")
 peft = pytest.importorskip("peft")
@@ -44,24 +45,6 @@ ADAPTERS = {
     "llama-names-rslora": ("llama", dict(r=2, lora_alpha=8, target_modules=["o_proj", "gate_proj", "k_proj"],
                                          use_rslora=True, layers_to_transform=[0])),
 }
-
-
-def relative_error(ours: torch.Tensor, reference: torch.Tensor) -> float:
-    return ((ours - reference).abs().max() / reference.abs().max()).item()
-
-
-def randomize(model: torch.nn.Module, seed: int) -> None:
-    """Weights large enough that every term of the forward matters (the default init is nearly uniform)."""
-    generator = torch.Generator().manual_seed(seed)
-    with torch.no_grad():
-        for name, parameter in model.named_parameters():
-            noise = torch.randn(parameter.shape, generator=generator)
-            if name.endswith("norm.weight"):
-                parameter.copy_(1 + 0.2 * noise)
-            elif name.endswith("bias"):
-                parameter.copy_(0.2 * noise)
-            else:
-                parameter.copy_(noise / parameter.shape[-1] ** 0.5 * (4 if "embed" in name else 1))
 
 
 def load_base(folder: Path):

@@ -20,6 +20,7 @@ from transformers import (AutoModelForCausalLM, DynamicCache, Ernie4_5Config, Ll
                           Qwen3Config)
 
 from tunepipe_env import BIN, run_tunepipe
+from reference_models import randomize, relative_error
 
 VOCAB = 320
 SHAPE = dict(vocab_size=VOCAB, hidden_size=64, intermediate_size=96, num_hidden_layers=2, num_attention_heads=4,
@@ -42,24 +43,6 @@ VARIANTS = {
     "ernie4_5": (Ernie4_5Config, {"head_dim": 24, "use_bias": True}, {}),
     "qwen3": (Qwen3Config, {"head_dim": 24}, {}),
 }
-
-
-def relative_error(ours: torch.Tensor, reference: torch.Tensor) -> float:
-    return ((ours - reference).abs().max() / reference.abs().max()).item()
-
-
-def randomize(model: torch.nn.Module, seed: int) -> None:
-    """Weights large enough that every term of the forward matters (the default init is nearly uniform)."""
-    generator = torch.Generator().manual_seed(seed)
-    with torch.no_grad():
-        for name, parameter in model.named_parameters():
-            noise = torch.randn(parameter.shape, generator=generator)
-            if name.endswith("norm.weight"):
-                parameter.copy_(1 + 0.2 * noise)
-            elif name.endswith("bias"):
-                parameter.copy_(0.2 * noise)
-            else:
-                parameter.copy_(noise / parameter.shape[-1] ** 0.5 * (4 if "embed" in name else 1))
 
 
 @pytest.fixture(scope="session")
