@@ -20,6 +20,7 @@ from tunepipe_env import QUICKSTART, REPO, needs_quickstart, run_tunepipe
 torch = pytest.importorskip("torch")
 transformers = pytest.importorskip("transformers")
 peft = pytest.importorskip("peft")
+from safetensors.torch import load_file  # noqa: E402
 
 pytestmark = needs_quickstart
 
@@ -112,6 +113,13 @@ def test_twenty_steps_equal_hf_trainer_with_peft(tmp_path):
         assert ours["lr"][step] == pytest.approx(entry["learning_rate"], rel=1e-9), step
         assert ours["loss"][step] == pytest.approx(entry["loss"], rel=1e-4), step
         assert ours["grad_norm"][step] == pytest.approx(entry["grad_norm"], rel=1e-4), step
+
+    final = load_file(run_dir / "adapter" / "adapter_model.safetensors")
+    reference = peft.get_peft_model_state_dict(model)
+    assert sorted(final) == sorted(reference)
+    for name, tensor in reference.items():
+        error = ((final[name] - tensor).abs().max() / tensor.abs().max()).item()
+        assert error <= 1e-4, f"{name}: max relative error {error:.2e}"
 
 
 def test_a_resumed_run_logs_the_losses_of_an_uninterrupted_one(tmp_path):
