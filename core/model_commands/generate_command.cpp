@@ -28,31 +28,23 @@ constexpr const char* kUsage =
 
 using Clock = std::chrono::steady_clock;
 
-double seconds_since(Clock::time_point start) {
-  return std::chrono::duration<double>(Clock::now() - start).count();
-}
+double seconds(Clock::duration duration) { return std::chrono::duration<double>(duration).count(); }
 
-// The decode loop is inside tp::generate(), so the prefill is timed as a generate
-// of one token (the full one's first step): the faster of two, as the first pays
-// one-time costs. Decode time is then the full generate's minus that prefill.
-double prefill_seconds(const CausalLM& model, const std::vector<std::int64_t>& prompt, GenerationConfig config) {
-  config.max_new_tokens = 1;
-  double fastest = 0.0;
-  for (int run = 0; run < 2; ++run) {
-    const auto start = Clock::now();
-    call_plugin("model", "hf", [&] { return generate(model, {prompt}, config); });
-    fastest = run == 0 ? seconds_since(start) : std::min(fastest, seconds_since(start));
-  }
-  return fastest;
+// --timings: the decode loop is inside tp::generate(), so the end of the prefill is
+// timestamped through the per-token stop check, which runs as each new token is chosen.
+void stamp_first_token(GenerationConfig& config, Clock::time_point& first_token) {
+  config.should_stop = [&first_token, inner = config.should_stop](const std::vector<std::int64_t>& completion) {
+    if (completion.size() == 1) first_token = Clock::now();
+    return inner && inner(completion);
+  };
 }
 
 void print_timings(double load_s, std::size_t prompt_tokens, double prefill_s, std::size_t new_tokens,
-                   double generate_s) {
-  const std::size_t decode_tokens = std::max<std::size_t>(new_tokens, 1) - 1;
+                   double decode_s) {
   fmt::print(stderr,
              "{{\"load_s\": {:.6f}, \"prompt_tokens\": {}, \"prefill_s\": {:.6f}, \"new_tokens\": {}, "
-             "\"generate_s\": {:.6f}, \"decode_tokens\": {}, \"decode_s\": {:.6f}}}\n",
-             load_s, prompt_tokens, prefill_s, new_tokens, generate_s, decode_tokens, generate_s - prefill_s);
+             "\"decode_tokens\": {}, \"decode_s\": {:.6f}}}\n",
+             load_s, prompt_tokens, prefill_s, new_tokens, std::max<std::size_t>(new_tokens, 1) - 1, decode_s);
 }
 
 }  // namespace
@@ -67,7 +59,7 @@ int run_command_generate(const std::vector<std::string>& args) {
       "system", po::value<std::string>(), "system prompt for the template (default: the template's)")(
       "print-ids", "print the generated token ids instead of text")(
       "ignore-eos", "generate --max-new-tokens tokens, through stop tokens (for benchmarks)")(
-      "timings", "print load, prefill and decode seconds as one JSON line on stderr (runs two extra prefills)");
+      "timings", "print load, prefill and decode seconds as one JSON line on stderr (after an untimed 1-token run)");
   add_generation_options(options);
   const ParsedArgs parsed = parse_command_line("generate", kUsage, options, {}, args);
   if (parsed.help_shown) return 0;
@@ -78,7 +70,7 @@ int run_command_generate(const std::vector<std::string>& args) {
   const auto load_start = Clock::now();
   const LoadedModel loaded = load_model(values["model"].as<std::string>(), values["dtype"].as<std::string>(),
                                         values["device"].as<std::string>(), adapter_option(values));
-  const double load_s = seconds_since(load_start);
+  const double load_s = seconds(Clock::now() - load_start);
   GenerationConfig config = generation_config(values);
   config.pad_token_id = loaded.model->config().pad_token_id.value_or(0);
   config.stop_token_ids = loaded.model->config().eos_token_ids;
@@ -110,12 +102,20 @@ int run_command_generate(const std::vector<std::string>& args) {
   stop_at_strings(config, tokenizer, stops);
 
   const bool timings = values.count("timings") > 0;
-  const double prefill_s = timings ? prefill_seconds(*loaded.model, prompt, config) : 0.0;
+  Clock::time_point first_token;
+  if (timings) {
+    GenerationConfig warm_up = config;  // pays the one-time costs of a first forward
+    warm_up.max_new_tokens = 1;
+    call_plugin("model", "hf", [&] { return generate(*loaded.model, {prompt}, warm_up); });
+    stamp_first_token(config, first_token);
+  }
   const auto generate_start = Clock::now();
   const auto outputs = call_plugin("model", "hf", [&] { return generate(*loaded.model, {prompt}, config); });
-  const double generate_s = seconds_since(generate_start);
+  const auto generate_end = Clock::now();
   const std::vector<std::int64_t>& completion = outputs.at(0);
-  if (timings) print_timings(load_s, prompt.size(), prefill_s, completion.size(), generate_s);
+  if (timings)
+    print_timings(load_s, prompt.size(), seconds(first_token - generate_start), completion.size(),
+                  seconds(generate_end - first_token));
   if (values.count("print-ids") || !tokenizer) {
     std::string line;
     for (std::size_t i = 0; i < completion.size(); ++i) line += (i ? " " : "") + std::to_string(completion[i]);

@@ -86,7 +86,10 @@ std::vector<std::vector<std::int64_t>> generate(const CausalLM& model,
   input.attention_mask = mask;
   input.cache = &cache;
   for (std::int64_t step = 0; step < config.max_new_tokens; ++step) {
-    at::Tensor logits = model.logits(input).select(1, -1).to(at::kFloat).to(at::kCPU);
+    // Only the last position's logits are needed: the vocabulary projection of
+    // the whole prompt would cost more than a third of the prefill.
+    const at::Tensor last = model.hidden_states(input).narrow(1, -1, 1);
+    at::Tensor logits = model.lm_head(last).select(1, 0).to(at::kFloat).to(at::kCPU);
     if (config.repetition_penalty != 1.0) penalise_repeats(logits, seen, config.repetition_penalty);
     const at::Tensor next = config.greedy ? logits.argmax(-1) : sample(logits, config, generator);
     bool all_done = true;
