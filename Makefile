@@ -13,7 +13,7 @@ export CCACHE_BASEDIR := $(CURDIR)
 export CCACHE_NOHASHDIR := true
 export CCACHE_SLOPPINESS := pch_defines,time_macros,include_file_mtime,include_file_ctime
 
-.PHONY: all setup configure build quickstart-assets demo test bench bench-tokenizer bench-model clean
+.PHONY: all setup configure build quickstart-assets demo test bench bench-tokenizer bench-model bench-lora clean
 
 all: build
 
@@ -37,16 +37,19 @@ demo: build quickstart-assets
 test: build quickstart-assets
 	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
 
-# SHAPE=tiny checks the model benchmark in seconds (see bench/README.md).
+# SHAPE=tiny checks the model and LoRA benchmarks in seconds (see bench/README.md).
 SHAPE ?= qwen2-0.5b
 
-bench: bench-tokenizer bench-model
+bench: bench-tokenizer bench-model bench-lora
 
 bench-tokenizer: build
 	$(PY) bench/tokenizer_throughput.py --build $(BUILD)
 
 bench-model: build
 	$(PY) bench/model_throughput.py --build $(BUILD) --shape $(SHAPE)
+
+bench-lora: build
+	$(PY) bench/lora_training.py --build $(BUILD) --shape $(SHAPE)
 
 clean:
 	rm -rf $(BUILD)

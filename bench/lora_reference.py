@@ -1,0 +1,56 @@
+"""The HF side of bench/lora_training.py: Trainer + peft on the same tokenized rows, printing one JSON line."""
+import json
+import resource
+import sys
+import time
+
+import torch
+from peft import LoraConfig, get_peft_model
+from transformers import AutoModelForCausalLM, DataCollatorForSeq2Seq, AutoTokenizer, Trainer, TrainerCallback, \
+    TrainingArguments
+
+
+class Rows(torch.utils.data.Dataset):
+    def __init__(self, path):
+        self.rows = [json.loads(line) for line in open(path, encoding="utf-8")]
+
+    def __len__(self):
+        return len(self.rows)
+
+    def __getitem__(self, i):
+        row = self.rows[i]
+        return {"input_ids": row["input_ids"], "labels": row["labels"], "attention_mask": [1] * len(row["input_ids"])}
+
+
+class StepTimes(TrainerCallback):
+    def __init__(self):
+        self.ends = []
+
+    def on_step_end(self, args, state, control, **kwargs):
+        self.ends.append(time.perf_counter())
+
+
+def main():
+    model_dir, rows_file, dtype, steps, batch, checkpointing, out_dir = sys.argv[1:8]
+    dtypes = {"fp32": torch.float32, "bf16": torch.bfloat16}
+    model = AutoModelForCausalLM.from_pretrained(model_dir, dtype=dtypes[dtype])
+    model = get_peft_model(model, LoraConfig(r=8, lora_alpha=16, lora_dropout=0.0, target_modules=[
+        "q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]))
+    rows = Rows(rows_file)
+    args = TrainingArguments(output_dir=out_dir, per_device_train_batch_size=int(batch), max_steps=int(steps),
+                             learning_rate=1e-4, logging_steps=1, report_to=[], save_strategy="no", use_cpu=True,
+                             gradient_checkpointing=checkpointing == "1", dataloader_num_workers=0, seed=42)
+    times = StepTimes()
+    trainer = Trainer(model=model, args=args, train_dataset=rows, callbacks=[times],
+                      data_collator=DataCollatorForSeq2Seq(AutoTokenizer.from_pretrained(model_dir), padding=True))
+    trainer.train()
+    tokens_per_step = int(batch) * len(rows.rows[0]["input_ids"])
+    if len(times.ends) < 2:
+        sys.exit("lora_reference.py: time at least 2 steps (the first is not timed)")
+    seconds = (times.ends[-1] - times.ends[0]) / (len(times.ends) - 1)  # steps after the first
+    print(json.dumps({"tokens_per_s": tokens_per_step / seconds,
+                      "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,120 @@
+#!/usr/bin/env python3
+"""LoRA training side by side: tunepipe's sft trainer against HF Trainer + peft on the same checkpoint shape,
+rows and settings (r = 8 on all seven projections, sequence 512, batch 4, fp32 and bf16), both with the same
+intra-op threads. Prints tokens/s and peak RSS as ratios; our run also with activation checkpointing.
+
+Usage: lora_training.py --build build [--shape qwen2-0.5b|tiny] [--dtypes fp32,bf16] [--steps 3] [--threads 2]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from model_checkpoint import checkpoint
+
+REPO = Path(__file__).resolve().parents[1]
+TARGETS = '["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]'
+
+
+def write_rows(path: Path, count: int) -> None:
+    """Rows long enough that every sample is cut to the sequence length (keeping its end, the answer)."""
+    text = ("Fine-tuning adapts a pretrained language model to one task with a small labelled data set. "
+            "微调让预训练的语言模型用少量标注数据适应一个具体任务。") * 40
+    with open(path, "w", encoding="utf-8") as f:
+        for i in range(count):
+            f.write(json.dumps({"text": f"{i} {text}", "answer": f"answer {i}"}, ensure_ascii=False) + "\n")
+
+
+def pipeline(work: Path, model: Path, dtype: str, args, checkpointing: bool) -> Path:
+    file = work / f"pipeline-{dtype}-{int(checkpointing)}.toml"
+    file.write_text(f"""[pipeline]
+name = "bench-lora"
+output_dir = "{work / f'ours-{dtype}-{int(checkpointing)}'}"
+[model]
+plugin = "hf"
+path = "{model}"
+dtype = "{dtype}"
+[dataset]
+plugin = "jsonl"
+train = "{work / 'rows.jsonl'}"
+[dataset.fields]
+input = "{{text}}"
+output = "{{answer}}"
+[template]
+plugin = "chatml"
+max_length = {args.seq}
+truncation_side = "left"
+[adapter]
+plugin = "lora"
+r = 8
+alpha = 16
+target_modules = {TARGETS}
+[trainer]
+plugin = "sft"
+max_steps = {args.steps}
+batch_size = {args.batch}
+shuffle = false
+logging_steps = 1
+gradient_checkpointing = {str(checkpointing).lower()}
+[[sinks]]
+plugin = "jsonl"
+""")
+    return file
+
+
+def ours(tunepipe: Path, file: Path, out: Path) -> dict:
+    subprocess.run([str(tunepipe), "run", str(file)], check=True, capture_output=True, text=True)
+    events = [json.loads(line) for line in (out / "events.jsonl").read_text().splitlines()]
+    speed = {e["step"]: e["value"] for e in events if e.get("name") == "train/tokens_per_s"}
+    timed = [v for step, v in speed.items() if step > 1] or list(speed.values())
+    rss = max(e["value"] for e in events if e.get("name") == "memory/peak_rss_mib")
+    # the harmonic mean: every step has the same number of tokens
+    return {"tokens_per_s": len(timed) / sum(1 / v for v in timed), "peak_rss_mib": rss}
+
+
+def reference(model: Path, rows: Path, dtype: str, args, work: Path) -> dict:
+    proc = subprocess.run([sys.executable, str(REPO / "bench" / "lora_reference.py"), str(model), str(rows), dtype,
+                           str(args.steps), str(args.batch), "0", str(work / f"hf-{dtype}")],
+                          check=True, capture_output=True, text=True)
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--build", type=Path, default=REPO / "build")
+    parser.add_argument("--shape", default="qwen2-0.5b")
+    parser.add_argument("--dtypes", default="fp32,bf16")
+    parser.add_argument("--steps", type=int, default=3, help="optimizer steps; the first is not timed")
+    parser.add_argument("--seq", type=int, default=512)
+    parser.add_argument("--batch", type=int, default=4)
+    parser.add_argument("--threads", type=int, default=2)
+    args = parser.parse_args()
+    os.environ["OMP_NUM_THREADS"] = os.environ["MKL_NUM_THREADS"] = str(args.threads)
+    tunepipe = (args.build / "bin" / "tunepipe").resolve()
+    model = checkpoint(args.build.resolve() / "bench-models", args.shape)
+    print(f"{args.shape}: LoRA r=8 on 7 projections, sequence {args.seq}, batch {args.batch}, {args.steps} steps "
+          f"(first untimed), {args.threads} threads each side")
+    print(f"{'dtype':6} {'run':28} {'tokens/s':>9} {'HF':>9} {'ratio':>6}  {'peak MiB':>9} {'HF':>9} {'ratio':>6}")
+    with tempfile.TemporaryDirectory(prefix="bench-lora-") as tmp:
+        work = Path(tmp)
+        write_rows(work / "rows.jsonl", args.steps * args.batch)
+        for dtype in args.dtypes.split(","):
+            plain = ours(tunepipe, pipeline(work, model, dtype, args, False), work / f"ours-{dtype}-0")
+            hf = reference(model, work / f"ours-{dtype}-0" / "tokenized" / "train.jsonl", dtype, args, work)
+            ckpt = ours(tunepipe, pipeline(work, model, dtype, args, True), work / f"ours-{dtype}-1")
+            for name, run in (("tunepipe", plain), ("tunepipe + act. checkpointing", ckpt)):
+                print(f"{dtype:6} {name:28} {run['tokens_per_s']:9.1f} {hf['tokens_per_s']:9.1f} "
+                      f"{run['tokens_per_s'] / hf['tokens_per_s']:5.2f}×  {run['peak_rss_mib']:9.0f} "
+                      f"{hf['peak_rss_mib']:9.0f} {run['peak_rss_mib'] / hf['peak_rss_mib']:5.2f}×")
+            print(f"{dtype:6} checkpointing slowdown {plain['tokens_per_s'] / ckpt['tokens_per_s']:.2f}× (goal ≤ 1.35×)")
+    print("goals: ≥ 1.5× tokens/s, ≤ 0.7× peak memory")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
