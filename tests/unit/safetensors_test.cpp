@@ -8,6 +8,7 @@
 #include <fstream>
 #include <string>
 
+#include "error_capture.hpp"
 #include "tunepipe/error.hpp"
 #include "tunepipe/safetensors.hpp"
 
@@ -49,15 +50,6 @@ void write_bytes(const std::string& path, const std::string& bytes) {
 // A file with this header text (unpadded) and data area.
 void write_raw(const std::string& path, const std::string& header, const std::string& data = "") {
   write_bytes(path, le64(header.size()) + header + data);
-}
-
-std::string error_of(const std::function<void()>& action) {
-  try {
-    action();
-  } catch (const tp::Error& error) {
-    return error.what();
-  }
-  return "";
 }
 
 std::string open_error(const std::string& path) {

@@ -22,6 +22,7 @@
 #include <string>
 #include <vector>
 
+#include "error_capture.hpp"
 #include "plugins/plugin_registry.hpp"
 #include "tunepipe/attached_adapter.hpp"
 #include "tunepipe/causal_lm.hpp"
@@ -230,15 +231,6 @@ struct Training {
     return trainer->train(job);
   }
 };
-
-std::string error_of(const std::function<void()>& action) {
-  try {
-    action();
-  } catch (const tp::Error& error) {
-    return error.what();
-  }
-  return "";
-}
 
 // Loss as transformers computes it: full fp32 logits, labels shifted left,
 // summed cross-entropy divided by `divisor`, with a padding attention mask.
