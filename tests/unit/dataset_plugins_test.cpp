@@ -7,7 +7,6 @@
 #include "plugins/plugin_registry.hpp"
 #include "tunepipe/dataset.hpp"
 
-using dataset_test::error_of;
 using dataset_test::fixture;
 using dataset_test::make_options;
 using dataset_test::read_split;

@@ -5,7 +5,6 @@
 #include "dataset_test_support.hpp"
 #include "tunepipe/dataset_support.hpp"
 
-using dataset_test::error_of;
 using dataset_test::fixture;
 using dataset_test::make_options;
 using dataset_test::read_split;

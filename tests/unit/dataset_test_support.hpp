@@ -6,6 +6,7 @@
 #include <utility>
 #include <vector>
 
+#include "error_capture.hpp"
 #include "tunepipe/dataset.hpp"
 #include "tunepipe/error.hpp"
 #include "tunepipe/options.hpp"
@@ -32,16 +33,6 @@ inline std::vector<tp::Conversation> read_split(tp::DatasetStage& dataset, const
   std::vector<tp::Conversation> rows;
   dataset.read(split, [&](tp::Conversation&& row) { rows.push_back(std::move(row)); });
   return rows;
-}
-
-// The what() of the tp::Error `action` throws ("" when it throws none).
-inline std::string error_of(const std::function<void()>& action) {
-  try {
-    action();
-  } catch (const tp::Error& error) {
-    return error.what();
-  }
-  return "";
 }
 
 inline std::string validation_errors(const std::function<void(tp::Diagnostics&)>& validate) {

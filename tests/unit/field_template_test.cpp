@@ -3,7 +3,6 @@
 #include "dataset_test_support.hpp"
 #include "tunepipe/field_template.hpp"
 
-using dataset_test::error_of;
 
 namespace {
 

@@ -5,7 +5,6 @@
 #include "dataset_test_support.hpp"
 #include "tunepipe/records.hpp"
 
-using dataset_test::error_of;
 using dataset_test::fixture;
 
 namespace {
