@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """LoRA training side by side: tunepipe's sft trainer against HF Trainer + peft on the same checkpoint shape,
 rows and settings (r = 8 on all seven projections, sequence 512, batch 4, fp32 and bf16), both with the same
-intra-op threads. Prints tokens/s and peak RSS as ratios; our run also with activation checkpointing.
+intra-op threads. Prints tokens/s and peak RSS as ratios; our run also with activation checkpointing; and each
+side's share of the machine's matrix-multiply ceiling (bench/gemm_ceiling.py says how work is counted).
 
 Usage: lora_training.py --build build [--shape qwen2-0.5b|tiny] [--dtypes fp32,bf16] [--steps 3] [--threads 2]
 """
@@ -15,6 +16,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from gemm_ceiling import ceiling_flops, training_flops_per_step
 from model_checkpoint import checkpoint
 
 REPO = Path(__file__).resolve().parents[1]
@@ -84,6 +86,11 @@ def reference(model: Path, rows: Path, dtype: str, args, work: Path) -> dict:
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
+def trained_per_row(tokenized: Path) -> float:
+    rows = [json.loads(line) for line in tokenized.read_text().splitlines()]
+    return sum(sum(label != -100 for label in row["labels"]) for row in rows) / len(rows)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--build", type=Path, default=REPO / "build")
@@ -105,13 +112,23 @@ def main() -> int:
         write_rows(work / "rows.jsonl", args.steps * args.batch)
         for dtype in args.dtypes.split(","):
             plain = ours(tunepipe, pipeline(work, model, dtype, args, False), work / f"ours-{dtype}-0")
-            hf = reference(model, work / f"ours-{dtype}-0" / "tokenized" / "train.jsonl", dtype, args, work)
+            tokenized = work / f"ours-{dtype}-0" / "tokenized" / "train.jsonl"
+            hf = reference(model, tokenized, dtype, args, work)
             ckpt = ours(tunepipe, pipeline(work, model, dtype, args, True), work / f"ours-{dtype}-1")
             for name, run in (("tunepipe", plain), ("tunepipe + act. checkpointing", ckpt)):
                 print(f"{dtype:6} {name:28} {run['tokens_per_s']:9.1f} {hf['tokens_per_s']:9.1f} "
                       f"{run['tokens_per_s'] / hf['tokens_per_s']:5.2f}×  {run['peak_rss_mib']:9.0f} "
                       f"{hf['peak_rss_mib']:9.0f} {run['peak_rss_mib'] / hf['peak_rss_mib']:5.2f}×")
             print(f"{dtype:6} checkpointing slowdown {plain['tokens_per_s'] / ckpt['tokens_per_s']:.2f}× (goal ≤ 1.35×)")
+            config = json.loads((model / "config.json").read_text())
+            ceiling = ceiling_flops(config["hidden_size"], config["intermediate_size"], args.batch * args.seq, dtype,
+                                    args.threads)
+            per_token = training_flops_per_step(model, 8, args.batch, args.seq,
+                                                round(trained_per_row(tokenized))) / (args.batch * args.seq)
+            share = {side: run["tokens_per_s"] * per_token / ceiling for side, run in (("ours", plain), ("HF", hf))}
+            print(f"{dtype:6} GEMM ceiling {ceiling / 1e9:.1f} GFLOP/s; share reached: tunepipe {share['ours']:.0%}, "
+                  f"HF {share['HF']:.0%} (HF computes the vocabulary projection at every position: more work than "
+                  f"counted)")
     print("goals: ≥ 1.5× tokens/s, ≤ 0.7× peak memory")
     return 0
 

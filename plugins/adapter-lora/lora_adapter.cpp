@@ -48,6 +48,18 @@ void LoraAdapter::set_training(bool training) {
   for (Module& module : modules_) module.delta->set_training(training);
 }
 
+void LoraAdapter::set_enabled(bool enabled) {
+  if (merged_) throw Error("a LoRA adapter merged into the model cannot be switched off");
+  if (enabled == enabled_) return;
+  for (Module& module : modules_) {
+    if (enabled)
+      module.linear->attach(module.delta);
+    else
+      detach(*module.linear, module.delta.get());
+  }
+  enabled_ = enabled;
+}
+
 void LoraAdapter::save(const std::filesystem::path& dir) const {
   if (merged_) throw Error(Location{dir.string()}, "cannot save a LoRA adapter that was merged into the model");
   std::vector<std::string> names;
@@ -61,6 +73,7 @@ void LoraAdapter::save(const std::filesystem::path& dir) const {
 
 void LoraAdapter::merge() {
   if (merged_) throw Error("the LoRA adapter is already merged");
+  if (!enabled_) set_enabled(true);
   const at::NoGradGuard no_grad;
   for (Module& module : modules_) {
     at::Tensor& weight = module.linear->weight();

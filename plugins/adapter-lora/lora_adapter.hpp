@@ -23,6 +23,7 @@ class LoraAdapter : public AttachedAdapter {
   std::shared_ptr<CausalLM> model() const override { return model_; }
   std::vector<std::pair<std::string, at::Tensor>> parameters() const override;
   void set_training(bool training) override;
+  void set_enabled(bool enabled) override;
   void save(const std::filesystem::path& dir) const override;
   void merge() override;
 
@@ -36,6 +37,7 @@ class LoraAdapter : public AttachedAdapter {
   LoraConfig config_;
   std::vector<Module> modules_;
   bool merged_ = false;
+  bool enabled_ = true;
 };
 
 }  // namespace tp::lora

@@ -43,17 +43,19 @@ OptionSchema LoraStage::schema() { return lora_schema(); }
 void LoraStage::validate(const Options& options, Diagnostics& errors) { validate_lora_options(options, errors); }
 
 std::shared_ptr<AttachedAdapter> LoraStage::attach(std::shared_ptr<CausalLM> model) const {
-  const std::vector<Target> targets = select_targets(*model, config_, targets_where_);
+  LoraConfig config = config_;
+  config.base_model_name_or_path = model->config().source;
+  const std::vector<Target> targets = select_targets(*model, config, targets_where_);
   if (!init_is_folder(init_))
-    return std::make_shared<LoraAdapter>(model, config_, targets, initial_weights(targets, config_.r, init_, seed_));
+    return std::make_shared<LoraAdapter>(model, config, targets, initial_weights(targets, config.r, init_, seed_));
   if (!std::filesystem::is_directory(init_))
     throw Error(init_where_, fmt::format("\"init\" = \"{}\" is neither \"default\", \"gaussian\" nor an adapter folder",
                                          init_));
   const std::filesystem::path folder = init_;
   const LoraConfig saved = read_peft_config(folder);
-  check_init_folder(folder, config_, saved, targets,
+  check_init_folder(folder, config, saved, targets,
                     select_targets(*model, saved, Location{(folder / "adapter_config.json").string()}));
-  return std::make_shared<LoraAdapter>(model, config_, targets, read_weights(folder, targets, config_.r));
+  return std::make_shared<LoraAdapter>(model, config, targets, read_weights(folder, targets, config.r));
 }
 
 std::shared_ptr<AttachedAdapter> LoraStage::load(std::shared_ptr<CausalLM> model,

@@ -261,7 +261,9 @@ DecoderConfig read_decoder_config(const std::filesystem::path& dir) {
   } catch (const nlohmann::json::parse_error& e) {
     throw Error(Location{file.string()}, fmt::format("malformed JSON: {}", e.what()));
   }
-  return parse_decoder_config(json, file.string());
+  DecoderConfig config = parse_decoder_config(json, file.string());
+  config.source = dir.string();
+  return config;
 }
 
 bool uses_interleaved_rotary(const DecoderConfig& config) { return family_of(config.architecture) == Family::Ernie45; }

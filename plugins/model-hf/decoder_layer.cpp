@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "rms_norm.hpp"
+#include "swiglu.hpp"
 
 namespace tp::hf {
 
@@ -12,7 +13,7 @@ SwiGluMlp::SwiGluMlp(const DecoderConfig& config, const WeightLoader& weights, c
       down_proj(weights.linear(prefix + ".down_proj", config.hidden_size, config.intermediate_size, config.mlp_bias)) {}
 
 at::Tensor SwiGluMlp::forward(const at::Tensor& x) const {
-  return down_proj.forward(at::silu(gate_proj.forward(x)) * up_proj.forward(x));
+  return down_proj.forward(swiglu(gate_proj.forward(x), up_proj.forward(x)));
 }
 
 DecoderLayer::DecoderLayer(const DecoderConfig& config, const WeightLoader& weights, std::int64_t index)

@@ -89,7 +89,7 @@ TrainingResult TrainingLoop::run() {
   result.adapter_dir = save_adapter();  // before the last evaluation, so a failing evaluator loses no training
   if (last_eval_step_ != state_.global_step) evaluate();
   job_.adapter->set_training(false);
-  message("train/adapter", fmt::format("adapter saved to {}", result.adapter_dir.string()));
+  message("train/adapter", result.adapter_dir.string());  // the folder alone: sinks upload it
   return result;
 }
 

@@ -13,6 +13,8 @@ std::string_view to_string(OptionType type) {
     case OptionType::Float: return "float";
     case OptionType::String: return "string";
     case OptionType::StringList: return "array of strings";
+    case OptionType::StringOrList: return "string or array of strings";
+    case OptionType::IntList: return "array of integers";
     case OptionType::StringTable: return "table of strings";
     case OptionType::Path: return "path";
   }
@@ -42,6 +44,11 @@ std::string to_display(const Value& value) {
     std::string operator()(const std::vector<std::string>& list) const {
       std::string out = "[";
       for (std::size_t i = 0; i < list.size(); ++i) out += (i ? ", " : "") + quote(list[i]);
+      return out + "]";
+    }
+    std::string operator()(const std::vector<std::int64_t>& list) const {
+      std::string out = "[";
+      for (std::size_t i = 0; i < list.size(); ++i) out += (i ? ", " : "") + std::to_string(list[i]);
       return out + "]";
     }
     std::string operator()(const StringTable& table) const {
@@ -88,6 +95,17 @@ OptionSpec choice_option(std::string name, std::string default_value, std::vecto
 
 OptionSpec list_option(std::string name, std::optional<std::vector<std::string>> default_value, std::string doc) {
   OptionSpec spec{std::move(name), OptionType::StringList, std::nullopt, std::move(doc)};
+  if (default_value) spec.default_value = Value{std::move(*default_value)};
+  return spec;
+}
+
+OptionSpec string_or_list_option(std::string name, std::optional<Value> default_value, std::string doc) {
+  OptionSpec spec{std::move(name), OptionType::StringOrList, std::move(default_value), std::move(doc)};
+  return spec;
+}
+
+OptionSpec int_list_option(std::string name, std::optional<std::vector<std::int64_t>> default_value, std::string doc) {
+  OptionSpec spec{std::move(name), OptionType::IntList, std::nullopt, std::move(doc)};
   if (default_value) spec.default_value = Value{std::move(*default_value)};
   return spec;
 }
@@ -168,6 +186,10 @@ const std::string& Options::get_string(std::string_view name) const {
 
 const std::vector<std::string>& Options::get_strings(std::string_view name) const {
   return typed<std::vector<std::string>>(*this, name, get(name), "an array of strings");
+}
+
+const std::vector<std::int64_t>& Options::get_ints(std::string_view name) const {
+  return typed<std::vector<std::int64_t>>(*this, name, get(name), "an array of integers");
 }
 
 const StringTable& Options::get_table(std::string_view name) const {

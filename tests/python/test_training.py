@@ -141,7 +141,12 @@ def test_a_resumed_run_logs_the_losses_of_an_uninterrupted_one(tmp_path):
 
     run_tunepipe("run", pipeline, "--resume", check=True)
     assert f"resumed from {checkpoints / 'checkpoint-6'} at step 6" in texts(run_dir, "train/resumed")
-    resumed = series(run_dir, "train/loss")
+    # The events file is appended to: the first run's events, then the resumed run's.
+    logged = events(run_dir)
+    resumed_at = next(i for i, e in enumerate(logged) if e["name"] == "train/resumed")
+    before = [e["step"] for e in logged[:resumed_at] if e["kind"] == "scalar" and e["name"] == "train/loss"]
+    assert before == list(range(1, 13))
+    resumed = {e["step"]: e["value"] for e in logged[resumed_at:] if e["kind"] == "scalar" and e["name"] == "train/loss"}
     assert sorted(resumed) == list(range(7, 13))
     assert all(resumed[step] == uninterrupted[step] for step in resumed), (resumed, uninterrupted)
     assert (run_dir / "adapter" / "adapter_model.safetensors").read_bytes() == final_adapter

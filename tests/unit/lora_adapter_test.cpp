@@ -162,10 +162,79 @@ TEST_CASE("lora options name what the model lacks", "[lora]") {
   CHECK_THROWS_WITH(lora_stage({R"(target_modules=["q_proj", "qkv"])"})->attach(model),
                     Catch::Contains("target module \"qkv\" matches no projection of the model (available: down_proj, "
                                     "q_proj, or all-linear)"));
-  CHECK_THROWS_WITH(lora_stage({R"(layers=["3"])"})->attach(model),
+  CHECK_THROWS_WITH(lora_stage({"layers=[3]"})->attach(model),
                     Catch::Contains("layer 3 does not exist: the model has layers 0 to 0"));
-  CHECK_THROWS_WITH(lora_stage({R"(layers=["x"])"}),
-                    Catch::Contains("\"layers\": \"x\" is not a layer index (0, 1, …)"));
-  CHECK_THROWS_WITH(lora_stage({R"(target_modules=["all-linear"])", R"(layers=["0"])"}),
+  CHECK_THROWS_WITH(lora_stage({"layers=3"})->attach(model),
+                    Catch::Contains("layer 3 does not exist: the model has layers 0 to 0"));
+  CHECK_THROWS_WITH(lora_stage({"layers=[-1]"}), Catch::Contains("\"layers\": -1 is not a layer index (0, 1, …)"));
+  CHECK_THROWS_WITH(lora_stage({R"(layers=["0"])"}), Catch::Contains("\"layers[]\" must be an integer, not a string"));
+  CHECK_THROWS_WITH(lora_stage({R"(target_modules=["all-linear"])", "layers=[0]"}),
                     Catch::Contains("\"layers\" cannot be combined with all-linear or a regex target"));
+  CHECK_THROWS_WITH(lora_stage({"target_modules=3"}),
+                    Catch::Contains("\"target_modules\" must be a string or an array of strings, not an integer"));
+}
+
+TEST_CASE("lora target_modules take peft's forms: names, all-linear, or one regex string", "[lora]") {
+  const auto targets_of = [](const std::string& option) {
+    auto model = std::make_shared<StandIn>();
+    lora_stage({"r=2", option})->attach(model);
+    std::vector<std::string> adapted;
+    for (const auto& [name, linear] : model->adaptable_linears())
+      if (!linear->deltas().empty()) adapted.push_back(name);
+    return adapted;
+  };
+  const std::vector<std::string> both = {"model.layers.0.self_attn.q_proj", "model.layers.0.mlp.down_proj"};
+  CHECK(targets_of(R"(target_modules=["q_proj"])") == std::vector<std::string>{both[0]});
+  CHECK(targets_of(R"(target_modules="all-linear")") == both);
+  CHECK(targets_of(R"(target_modules=["all-linear"])") == both);
+  CHECK(targets_of(R"(target_modules=".*mlp\\.down_proj")") == std::vector<std::string>{both[1]});
+  // A regex must match the whole name, as peft's re.fullmatch.
+  CHECK_THROWS_WITH(targets_of(R"(target_modules="down_proj")"), Catch::Contains("matches no projection"));
+  CHECK(targets_of("layers=0") == both);
+}
+
+TEST_CASE("a lora adapter switched off leaves the base model's output", "[lora]") {
+  const at::NoGradGuard no_grad;
+  auto model = std::make_shared<StandIn>();
+  const auto adapter = lora_stage(kOptions)->attach(model);
+  for (const auto& [name, tensor] : adapter->parameters()) tensor.normal_();
+  const at::Tensor x = at::randn({3, 4});
+  const at::Tensor base = at::linear(x, model->q_proj().weight(), model->q_proj().bias());
+  const at::Tensor adapted = model->q_proj().forward(x);
+  CHECK_FALSE(at::allclose(adapted, base));
+  {
+    const tp::AdapterSwitch off(adapter.get(), false);
+    CHECK(at::equal(model->q_proj().forward(x), base));
+  }
+  CHECK(at::equal(model->q_proj().forward(x), adapted));
+}
+
+namespace {
+
+class FixedDelta : public tp::LinearDelta {
+ public:
+  explicit FixedDelta(at::Tensor value) : value_(std::move(value)) {}
+  at::Tensor delta(const at::Tensor&) const override { return value_; }
+
+ private:
+  at::Tensor value_;
+};
+
+}  // namespace
+
+TEST_CASE("an adaptable linear sums fp32 deltas over bf16 weights in fp32 and rounds once, as peft", "[lora]") {
+  const at::NoGradGuard no_grad;
+  // Every output is exactly 1, where a bf16 step is 2^-7: each delta of 0.003
+  // alone is under half a step, the two together are over it.
+  const at::Tensor weight = at::full({8, 4}, 0.25).to(at::kBFloat16);
+  const at::Tensor x = at::ones({2, 4}).to(at::kBFloat16);
+  tp::AdaptableLinear linear(weight, {});
+  const at::Tensor small = at::full({2, 8}, 0.003);
+  linear.attach(std::make_shared<FixedDelta>(small));
+  linear.attach(std::make_shared<FixedDelta>(small));
+  const at::Tensor base = at::linear(x, weight);
+  const at::Tensor out = linear.forward(x);
+  CHECK(out.scalar_type() == at::kBFloat16);
+  CHECK(at::equal(out, at::full({2, 8}, 1.0 + 1.0 / 128).to(at::kBFloat16)));
+  CHECK_FALSE(at::equal(expected, base + small.to(at::kBFloat16) + small.to(at::kBFloat16)));
 }

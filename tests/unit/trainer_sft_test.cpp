@@ -162,6 +162,7 @@ class TestAdapter : public tp::AttachedAdapter {
   std::shared_ptr<tp::CausalLM> model() const override { return model_; }
   NamedTensors parameters() const override { return parameters_; }
   void set_training(bool training) override { training_ = training; }
+  void set_enabled(bool) override { throw tp::Error("the trainer never switches its adapter off"); }
   void save(const fs::path& dir) const override {
     NamedTensors detached;
     for (const auto& [name, tensor] : parameters_) detached.emplace_back(name, tensor.detach());

@@ -38,9 +38,15 @@ std::optional<Value> convert(const OptionSpec& spec, const RawNode& node, const 
       if (node.type == T::String) return Value{node.string};
       errors.error(node.where, expected_message(o, spec.name, "a string", node));
       return std::nullopt;
+    case OptionType::StringOrList:
+      if (node.type == T::String) return Value{node.string};
+      [[fallthrough]];
     case OptionType::StringList: {
       if (node.type != T::Array) {
-        errors.error(node.where, expected_message(o, spec.name, "an array of strings", node));
+        const bool single = spec.type == OptionType::StringOrList;
+        errors.error(node.where,
+                     expected_message(o, spec.name, single ? "a string or an array of strings" : "an array of strings",
+                                      node));
         return std::nullopt;
       }
       std::vector<std::string> list;
@@ -50,6 +56,22 @@ std::optional<Value> convert(const OptionSpec& spec, const RawNode& node, const 
           return std::nullopt;
         }
         list.push_back(item.string);
+      }
+      return Value{std::move(list)};
+    }
+    case OptionType::IntList: {
+      if (node.type == T::Int) return Value{std::vector<std::int64_t>{node.integer}};
+      if (node.type != T::Array) {
+        errors.error(node.where, expected_message(o, spec.name, "an integer or an array of integers", node));
+        return std::nullopt;
+      }
+      std::vector<std::int64_t> list;
+      for (const RawNode& item : node.items) {
+        if (item.type != T::Int) {
+          errors.error(item.where, expected_message(o, spec.name + "[]", "an integer", item));
+          return std::nullopt;
+        }
+        list.push_back(item.integer);
       }
       return Value{std::move(list)};
     }

@@ -37,9 +37,11 @@ class Evaluation {
     job_.samples = &prepared.samples;
   }
 
-  void operator()(std::shared_ptr<AttachedAdapter> adapter, std::int64_t step) {
+  // baseline: the base model's score, the adapter switched off meanwhile.
+  void operator()(std::shared_ptr<AttachedAdapter> adapter, std::int64_t step, bool baseline = false) {
     job_.adapter = std::move(adapter);
     job_.step = step;
+    job_.baseline = baseline;
     call_plugin(config_.section, config_.plugin->name, [&] { evaluator_->evaluate(job_); });
   }
 
@@ -69,9 +71,8 @@ std::optional<TrainingResult> run_model_stages(const Pipeline& pipeline, const S
     if (evaluation) (*evaluation)(adapter, 0);
     return std::nullopt;
   }
-  // Before training the adapter is the identity (LoRA) or untrained: the base
-  // model's score is the baseline the trained adapter is compared with.
-  if (evaluation && resume.mode == ResumeRequest::Mode::None) (*evaluation)(nullptr, 0);
+  // The base model's score is the baseline the trained adapter is compared with.
+  if (evaluation && resume.mode == ResumeRequest::Mode::None) (*evaluation)(adapter, 0, /*baseline=*/true);
 
   TrainingJob job;
   job.adapter = adapter;

@@ -74,7 +74,8 @@ void report_data_table(EventBus& events, const std::vector<SplitSummary>& summar
 void run_pipeline(const Pipeline& pipeline, const RunSettings& settings) {
   std::filesystem::create_directories(pipeline.output_dir);
   EventBus events;
-  const StageContext context{pipeline.name, pipeline.output_dir, pipeline.seed, &events};
+  StageContext context{pipeline.name, pipeline.output_dir, pipeline.seed, &events};
+  context.resuming = settings.resume.mode != ResumeRequest::Mode::None;
   for (const StageConfig& sink : pipeline.sinks)
     events.add_sink(fmt::format("[{}] {}", sink.section, sink.plugin->name), create_stage<SinkStage>(sink, context));
   events.emit(Event::parameters("pipeline", "hyperparameters", hyperparameters(pipeline)));

@@ -13,7 +13,8 @@ namespace tp {
 class LinearDelta {
  public:
   virtual ~LinearDelta() = default;
-  // The adapter's contribution for input x [..., in_features] → [..., out_features].
+  // The adapter's contribution for input x [..., in_features] → [..., out_features],
+  // best in fp32: AdaptableLinear sums the deltas in fp32 and rounds once.
   virtual at::Tensor delta(const at::Tensor& x) const = 0;
   // The same contribution as a dense [out_features, in_features] matrix, for
   // merging; undefined if this adapter cannot be merged.

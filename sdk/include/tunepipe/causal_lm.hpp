@@ -24,6 +24,7 @@ struct RopeScaling {
 
 struct DecoderConfig {
   std::string architecture;  // "Qwen2ForCausalLM", "LlamaForCausalLM", "Ernie4_5_ForCausalLM", …
+  std::string source;        // the checkpoint folder, as given (adapters save it as base_model_name_or_path)
   std::int64_t vocab_size = 0;
   std::int64_t hidden_size = 0;
   std::int64_t intermediate_size = 0;

@@ -20,7 +20,10 @@ class Tokenizer;
 
 struct EvaluationJob {
   std::shared_ptr<CausalLM> base;            // the model without adapter
-  std::shared_ptr<AttachedAdapter> adapter;  // null: evaluate the base model
+  std::shared_ptr<AttachedAdapter> adapter;  // null when the pipeline has none
+  // Score the base model: the evaluator switches the adapter, if any, off
+  // meanwhile (AdapterSwitch) and reports under its baseline names.
+  bool baseline = false;
   std::shared_ptr<const Tokenizer> tokenizer;
   const TemplateStage* chat_template = nullptr;
   // The evaluator's split, row for row: each conversation's last assistant

@@ -15,7 +15,10 @@
 
 namespace tp {
 
-enum class OptionType { Bool, Int, Float, String, StringList, StringTable, Path };
+// StringOrList keeps what the file wrote: one string or an array of strings
+// (as peft's target_modules: a regex, or names). IntList takes an integer or
+// an array of integers.
+enum class OptionType { Bool, Int, Float, String, StringList, StringOrList, IntList, StringTable, Path };
 std::string_view to_string(OptionType type);
 
 // How a Path option is checked by `validate` (paths are relative to the
@@ -23,7 +26,8 @@ std::string_view to_string(OptionType type);
 enum class PathKind { ExistingFile, ExistingDir, Existing, Output };
 
 using StringTable = std::map<std::string, std::string>;
-using Value = std::variant<bool, std::int64_t, double, std::string, std::vector<std::string>, StringTable>;
+using Value = std::variant<bool, std::int64_t, double, std::string, std::vector<std::string>, StringTable,
+                           std::vector<std::int64_t>>;
 std::string to_display(const Value& value);  // TOML-like rendering for messages and `describe`
 
 struct OptionSpec {
@@ -48,6 +52,8 @@ OptionSpec float_option(std::string name, std::optional<double> default_value, s
 OptionSpec string_option(std::string name, std::optional<std::string> default_value, std::string doc);
 OptionSpec choice_option(std::string name, std::string default_value, std::vector<std::string> choices, std::string doc);
 OptionSpec list_option(std::string name, std::optional<std::vector<std::string>> default_value, std::string doc);
+OptionSpec string_or_list_option(std::string name, std::optional<Value> default_value, std::string doc);
+OptionSpec int_list_option(std::string name, std::optional<std::vector<std::int64_t>> default_value, std::string doc);
 OptionSpec table_option(std::string name, std::string doc);
 OptionSpec path_option(std::string name, PathKind kind, std::optional<std::string> default_value, std::string doc);
 
@@ -79,6 +85,7 @@ class Options {
   double get_float(std::string_view name) const;
   const std::string& get_string(std::string_view name) const;
   const std::vector<std::string>& get_strings(std::string_view name) const;
+  const std::vector<std::int64_t>& get_ints(std::string_view name) const;  // an IntList, one integer as a list of one
   const StringTable& get_table(std::string_view name) const;
   std::filesystem::path get_path(std::string_view name) const;
   std::optional<std::string> find_string(std::string_view name) const;

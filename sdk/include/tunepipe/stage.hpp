@@ -13,6 +13,9 @@ struct StageContext {
   std::filesystem::path output_dir;
   std::uint64_t seed = 42;
   EventEmitter* events = nullptr;  // never null while a pipeline runs
+  // The run continues from a checkpoint (`run --resume`): sinks append to
+  // what the interrupted run wrote instead of starting afresh.
+  bool resuming = false;
 };
 
 class Stage {

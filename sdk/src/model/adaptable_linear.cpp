@@ -8,8 +8,13 @@ AdaptableLinear::AdaptableLinear(at::Tensor weight, at::Tensor bias) : weight_(s
 
 at::Tensor AdaptableLinear::forward(const at::Tensor& x) const {
   at::Tensor y = at::linear(x, weight_, bias_);
-  for (const auto& delta : deltas_) y = y + delta->delta(x);
-  return y;
+  if (deltas_.empty()) return y;
+  // Deltas are summed in fp32 and the result rounded once, as peft does for
+  // fp32 adapters over bf16/fp16 weights.
+  const at::ScalarType dtype = y.scalar_type();
+  at::Tensor sum = dtype == at::kFloat ? y : y.to(at::kFloat);
+  for (const auto& delta : deltas_) sum = sum + delta->delta(x);
+  return dtype == at::kFloat ? sum : sum.to(dtype);
 }
 
 void AdaptableLinear::attach(std::shared_ptr<LinearDelta> delta) { deltas_.push_back(std::move(delta)); }
