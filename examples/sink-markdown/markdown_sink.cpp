@@ -3,6 +3,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "tunepipe/atomic_file.hpp"
+
 namespace example {
 
 MarkdownSink::MarkdownSink(const tp::Options& options, const tp::StageContext& context)
@@ -34,15 +36,7 @@ void MarkdownSink::close() {
     out << table_row(std::vector<std::string>(table.columns.size(), "---"));
     for (const auto& row : table.rows) out << table_row(row);
   }
-  // Written under a temporary name and renamed, so a reader never sees half a report.
-  std::filesystem::path temporary = path_;
-  temporary += ".tmp";
-  {
-    std::ofstream file(temporary, std::ios::trunc);
-    file << out.str();
-    if (!file) throw tp::Error(tp::Location{temporary.string()}, "cannot write the report");
-  }
-  std::filesystem::rename(temporary, path_);
+  tp::write_file_atomically(path_, out.str());  // a reader never sees half a report
 }
 
 }  // namespace example

@@ -1,12 +1,12 @@
 #include "peft_config.hpp"
 
 #include <fmt/format.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cmath>
 #include <fstream>
 
+#include "tunepipe/atomic_file.hpp"
 #include "tunepipe/error.hpp"
 
 namespace tp::lora {
@@ -197,18 +197,7 @@ void write_peft_config(const LoraConfig& config, const std::vector<std::string>&
       {"rank_pattern", json::object()},
       {"alpha_pattern", json::object()},
   };
-  std::filesystem::path temporary = file;
-  temporary += fmt::format(".tmp-{}", ::getpid());
-  {
-    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-    out << saved.dump(2) << '\n';
-    if (!out.flush()) {
-      std::error_code ignored;
-      std::filesystem::remove(temporary, ignored);
-      throw Error(Location{temporary.string()}, "cannot write the adapter config (is the folder writable?)");
-    }
-  }
-  std::filesystem::rename(temporary, file);
+  write_file_atomically(file, saved.dump(2) + '\n');
 }
 
 }  // namespace tp::lora

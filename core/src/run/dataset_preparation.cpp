@@ -5,7 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "plugins/plugin_call.hpp"
-#include "util/atomic_file.hpp"
+#include "tunepipe/atomic_file.hpp"
 #include "util/conversation_json.hpp"
 
 namespace tp::core {

@@ -10,7 +10,7 @@
 #include "run/event_bus.hpp"
 #include "run/stage_factory.hpp"
 #include "run/model_run.hpp"
-#include "util/atomic_file.hpp"
+#include "tunepipe/atomic_file.hpp"
 
 namespace tp::core {
 namespace {

@@ -3,8 +3,9 @@
 // so a reader never sees half a file; an uncommitted file is removed.
 #include <filesystem>
 #include <fstream>
+#include <string_view>
 
-namespace tp::core {
+namespace tp {
 
 class AtomicFile {
  public:
@@ -23,4 +24,7 @@ class AtomicFile {
   bool committed_ = false;
 };
 
-}  // namespace tp::core
+// The whole file at once, the same way.
+void write_file_atomically(const std::filesystem::path& target, std::string_view content);
+
+}  // namespace tp

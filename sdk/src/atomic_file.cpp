@@ -1,11 +1,11 @@
-#include "util/atomic_file.hpp"
+#include "tunepipe/atomic_file.hpp"
 
 #include <fmt/format.h>
 #include <unistd.h>
 
 #include "tunepipe/error.hpp"
 
-namespace tp::core {
+namespace tp {
 
 AtomicFile::AtomicFile(std::filesystem::path target) : target_(std::move(target)) {
   std::filesystem::create_directories(target_.parent_path().empty() ? "." : target_.parent_path());
@@ -30,4 +30,10 @@ void AtomicFile::commit() {
   committed_ = true;
 }
 
-}  // namespace tp::core
+void write_file_atomically(const std::filesystem::path& target, std::string_view content) {
+  AtomicFile file(target);
+  file.stream().write(content.data(), static_cast<std::streamsize>(content.size()));
+  file.commit();
+}
+
+}  // namespace tp
