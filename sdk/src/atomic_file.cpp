@@ -26,7 +26,10 @@ void AtomicFile::commit() {
   out_.flush();
   if (!out_) throw Error(Location{temporary_.string()}, "write failed (disk full?)");
   out_.close();
-  std::filesystem::rename(temporary_, target_);
+  std::error_code failed;
+  std::filesystem::rename(temporary_, target_, failed);
+  if (failed)  // the destructor removes the temporary
+    throw Error(Location{target_.string()}, fmt::format("cannot move the file into place: {}", failed.message()));
   committed_ = true;
 }
 

@@ -1,0 +1,51 @@
+#include "html_sink.hpp"
+
+#include "host_environment.hpp"
+#include "report_page.hpp"
+#include "tunepipe/atomic_file.hpp"
+
+namespace tp::sinks {
+namespace {
+
+double seconds_since_epoch() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+}  // namespace
+
+HtmlSink::HtmlSink(const Options& options, const StageContext& context)
+    : pipeline_name_(context.pipeline_name),
+      refresh_(std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+          std::chrono::duration<double>(options.get_float("refresh_seconds")))),
+      last_write_(std::chrono::steady_clock::now()),
+      environment_(html::describe_host()) {
+  const std::filesystem::path path = options.get_path("path");
+  path_ = path.is_absolute() ? path : context.output_dir / path;
+  std::filesystem::create_directories(path_.parent_path());
+}
+
+OptionSchema HtmlSink::schema() {
+  OptionSchema schema;
+  schema.add(path_option("path", PathKind::Output, "report.html", "report file, relative to the run's output_dir"));
+  schema.add(float_option("refresh_seconds", 30.0,
+                          "rewrite the report at most this often while the run goes on (0: only when it ends)"))
+      .range(0.0, std::nullopt);
+  return schema;
+}
+
+void HtmlSink::on_event(const Event& event) {
+  record_.add(event);
+  if (refresh_.count() > 0 && std::chrono::steady_clock::now() - last_write_ >= refresh_) write(false);
+}
+
+void HtmlSink::close() { write(true); }
+
+void HtmlSink::write(bool closing) {
+  const html::RunState state = !closing             ? html::RunState::Running
+                               : record_.finished() ? html::RunState::Finished
+                                                    : html::RunState::Stopped;
+  write_file_atomically(path_, html::render_report(record_, {pipeline_name_, state, seconds_since_epoch(), environment_}));
+  last_write_ = std::chrono::steady_clock::now();
+}
+
+}  // namespace tp::sinks
