@@ -24,13 +24,15 @@ JsonlSink::JsonlSink(const Options& options, const StageContext& context) {
   const std::filesystem::path path = options.get_path("path");
   path_ = path.is_absolute() ? path : context.output_dir / path;
   std::filesystem::create_directories(path_.parent_path());
-  out_.open(path_, std::ios::trunc);
+  // A resumed run continues the interrupted run's history.
+  out_.open(path_, context.resuming ? std::ios::app : std::ios::trunc);
   if (!out_) throw Error(Location{path_.string()}, "cannot open the events file for writing");
 }
 
 OptionSchema JsonlSink::schema() {
   OptionSchema schema;
-  schema.add(path_option("path", PathKind::Output, "events.jsonl", "events file, relative to the run's output_dir"));
+  schema.add(path_option("path", PathKind::Output, "events.jsonl",
+                         "events file, relative to the run's output_dir (`run --resume` appends to it)"));
   return schema;
 }
 

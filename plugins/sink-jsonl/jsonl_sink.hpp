@@ -1,6 +1,6 @@
 #pragma once
-// Appends every event as one JSON object per line, flushed as it happens so a
-// crashed run still leaves its history.
+// Writes every event as one JSON object per line, flushed as it happens so a
+// crashed run still leaves its history; a resumed run appends to it.
 #include <fstream>
 
 #include "tunepipe/options.hpp"

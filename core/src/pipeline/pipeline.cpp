@@ -82,7 +82,8 @@ void apply_override(RawNode& root, const std::string& assignment, Diagnostics& e
 
 std::optional<StageConfig> bind_stage(const RawNode& table, const std::string& kind, const std::string& section,
                                       const PluginRegistry& registry, const BindingSettings& binding,
-                                      Diagnostics& errors, Diagnostics& warnings) {
+                                      Diagnostics& errors, Diagnostics& warnings,
+                                      const std::vector<std::string>& reserved_keys = {"plugin"}) {
   const Location at = table.key_where.known() ? table.key_where : table.where;
   if (table.type != RawNode::Type::Table) {
     errors.error(at, fmt::format("[{}] must be a table", section));
@@ -109,7 +110,7 @@ std::optional<StageConfig> bind_stage(const RawNode& table, const std::string& k
   const std::size_t errors_before = errors.size();
   const OptionSchema schema = call_plugin(section, name, [&] { return plugin->descriptor->schema(); });
   StageConfig config{kind, section, plugin,
-                     bind_options(schema, table, section, name, {"plugin"}, binding, errors, warnings)};
+                     bind_options(schema, table, section, name, reserved_keys, binding, errors, warnings)};
   if (errors.size() == errors_before && plugin->descriptor->validate != nullptr) {
     try {
       call_plugin(section, name, [&] { plugin->descriptor->validate(config.options, errors); });
@@ -118,6 +119,23 @@ std::optional<StageConfig> bind_stage(const RawNode& table, const std::string& k
     }
   }
   return config;
+}
+
+// A [[sinks]] entry: its plugin's options plus the runtime's own key `strict`.
+std::optional<StageConfig> bind_sink(const RawNode& table, std::size_t index, const PluginRegistry& registry,
+                                     const BindingSettings& binding, Diagnostics& errors, Diagnostics& warnings) {
+  std::optional<StageConfig> sink = bind_stage(table, "sink", fmt::format("sinks[{}]", index), registry, binding,
+                                               errors, warnings, {"plugin", "strict"});
+  if (!sink) return sink;
+  if (const RawNode* strict = table.find("strict")) {
+    if (strict->type == RawNode::Type::Bool)
+      sink->strict = strict->boolean;
+    else
+      errors.error(strict->where, fmt::format("{}\"strict\" must be true or false, not {} (true: a failure of this "
+                                              "sink stops the run; false, the default: a warning)",
+                                              sink->options.context(), type_name(strict->type)));
+  }
+  return sink;
 }
 
 }  // namespace
@@ -176,8 +194,7 @@ Pipeline load_pipeline(const std::filesystem::path& file, const PluginRegistry& 
       errors.error(sinks->key_where, "sinks must be an array of tables: write each as [[sinks]]");
     } else {
       for (std::size_t i = 0; i < sinks->items.size(); ++i)
-        if (auto sink = bind_stage(sinks->items[i], "sink", fmt::format("sinks[{}]", i), registry, settings.binding,
-                                   errors, warnings))
+        if (auto sink = bind_sink(sinks->items[i], i, registry, settings.binding, errors, warnings))
           pipeline.sinks.push_back(std::move(*sink));
     }
   }

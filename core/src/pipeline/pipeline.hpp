@@ -17,6 +17,7 @@ struct StageConfig {
   std::string section;  // "dataset", "sinks[1]", …
   const PluginInfo* plugin = nullptr;
   Options options;
+  bool strict = false;  // [[sinks]] only: a failure of this sink stops the run instead of a warning
 };
 
 struct Pipeline {

@@ -6,9 +6,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "plugins/plugin_call.hpp"
 #include "run/data_stages.hpp"
 #include "run/event_bus.hpp"
-#include "run/stage_factory.hpp"
 #include "run/model_run.hpp"
 #include "tunepipe/atomic_file.hpp"
 
@@ -76,8 +76,7 @@ void run_pipeline(const Pipeline& pipeline, const RunSettings& settings) {
   EventBus events;
   StageContext context{pipeline.name, pipeline.output_dir, pipeline.seed, &events};
   context.resuming = settings.resume.mode != ResumeRequest::Mode::None;
-  for (const StageConfig& sink : pipeline.sinks)
-    events.add_sink(fmt::format("[{}] {}", sink.section, sink.plugin->name), create_stage<SinkStage>(sink, context));
+  for (const StageConfig& sink : pipeline.sinks) events.add_sink(sink, context);
   events.emit(Event::parameters("pipeline", "hyperparameters", hyperparameters(pipeline)));
 
   DataStages stages = make_data_stages(pipeline, context);
