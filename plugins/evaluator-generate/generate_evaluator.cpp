@@ -1,20 +1,21 @@
 #include "generate_evaluator.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <ATen/core/grad_mode.h>
 
 #include <algorithm>
+#include <initializer_list>
 
 #include "answer_metrics.hpp"
+#include "answer_scores.hpp"
 #include "tunepipe/attached_adapter.hpp"
 #include "tunepipe/chat_generation.hpp"
 #include "tunepipe/generation.hpp"
 
 namespace tp::evaluators {
 namespace {
-
-const std::vector<std::string> kMetrics = {"exact_match", "choice"};
 
 struct Question {
   Conversation prompt;  // the conversation without its last (assistant) turn
@@ -29,11 +30,17 @@ Question question_of(const Conversation& conversation) {
   return question;
 }
 
-// Running totals of one metric over the rows.
-struct Tally {
-  std::int64_t hits = 0;
-  std::int64_t invalid = 0;  // answers that are none of the row's options (choice)
-};
+// Per row: its prompt (the last user turn), its reference, then each answer column.
+std::vector<std::vector<std::string>> answer_table(const std::vector<Conversation>& rows, std::size_t size,
+                                                   std::initializer_list<const std::vector<std::string>*> columns) {
+  std::vector<std::vector<std::string>> table;
+  for (std::size_t i = 0; i < size; ++i) {
+    const Question q = question_of(rows[i]);
+    table.push_back({q.prompt.turns.empty() ? "" : q.prompt.turns.back().content, q.reference});
+    for (const auto* answers : columns) table.back().push_back((*answers)[i]);
+  }
+  return table;
+}
 
 }  // namespace
 
@@ -45,6 +52,7 @@ GenerateEvaluator::GenerateEvaluator(const Options& options, const StageContext&
       metrics_(options.get_strings("metrics")),
       options_field_(options.find_string("options_field").value_or("")),
       table_rows_(options.get_int("table_rows")),
+      compare_(options.get_bool("compare")),
       events_(context.events) {}
 
 OptionSchema GenerateEvaluator::schema() {
@@ -53,76 +61,108 @@ OptionSchema GenerateEvaluator::schema() {
   schema.add(int_option("limit", 0, "answer at most this many rows (0: all)").range(0, std::nullopt));
   schema.add(int_option("batch_size", 8, "prompts generated together (left-padded)").range(1, std::nullopt));
   schema.add(int_option("max_new_tokens", 64, "tokens per answer at most").range(1, std::nullopt));
-  schema.add(list_option("metrics", std::vector<std::string>{"exact_match"},
-                         "exact_match (answer equals the reference, trimmed), choice (the answer must be one of "
-                         "the row's options, read from options_field)"));
+  schema.add(list_option(
+      "metrics", std::vector<std::string>{"exact_match"},
+      "exact_match (answer equals the reference, trimmed); choice (the answer must be one of the row's options, "
+      "read from options_field); json_f1 (entity-level micro precision/recall/F1 of JSON answers, "
+      "{type: [entities]} or [{type, entity}]; answers that are not such JSON count as misses, their share is "
+      "json_invalid); rouge_l (LCS F1) and bleu4 (sentence BLEU-4, NIST smoothing as nltk's method3), both over "
+      "characters for Chinese and words for other scripts, averaged over the rows"));
   schema.add(string_option("options_field", std::nullopt,
                            "record field holding each row's options as a JSON array (for the choice metric)"));
   schema.add(int_option("table_rows", 10, "rows of prompt / reference / prediction reported").range(0, std::nullopt));
+  schema.add(flag_option("compare", false,
+                         "also answer with the adapter off: report the base model's scores as eval/base/<metric> "
+                         "and a prompt / reference / base / adapted table (eval/compare) at every evaluation"));
   return schema;
 }
 
 void GenerateEvaluator::validate(const Options& options, Diagnostics& errors) {
-  for (const std::string& metric : options.get_strings("metrics"))
-    if (std::find(kMetrics.begin(), kMetrics.end(), metric) == kMetrics.end())
-      errors.error(options.location("metrics"),
-                   fmt::format("{}unknown metric \"{}\" (known: exact_match, choice)", options.context(), metric));
   const auto& metrics = options.get_strings("metrics");
+  const auto& known = known_metrics();
+  for (auto metric = metrics.begin(); metric != metrics.end(); ++metric) {
+    if (std::find(known.begin(), known.end(), *metric) == known.end())
+      errors.error(options.location("metrics"),
+                   fmt::format("{}unknown metric \"{}\" (known: {})", options.context(), *metric,
+                               fmt::join(known, ", ")));
+    else if (std::find(metrics.begin(), metric, *metric) != metric)
+      errors.error(options.location("metrics"),
+                   fmt::format("{}metric \"{}\" is listed twice", options.context(), *metric));
+  }
   if (std::find(metrics.begin(), metrics.end(), "choice") != metrics.end() && !options.has("options_field"))
     errors.error(options.location("metrics"),
                  options.context() + "the choice metric needs options_field: the record field with the options");
 }
 
-void GenerateEvaluator::evaluate(const EvaluationJob& job) {
-  const at::NoGradGuard no_grad;
-  const std::shared_ptr<CausalLM> model = job.adapter ? job.adapter->model() : job.base;
+std::vector<std::string> GenerateEvaluator::answer(const EvaluationJob& job, const CausalLM& model,
+                                                   std::size_t count) const {
   const Tokenizer& tokenizer = *job.tokenizer;
-  const auto& rows = *job.conversations;
-  const std::size_t count = limit_ > 0 ? std::min<std::size_t>(limit_, rows.size()) : rows.size();
-
   GenerationConfig config;
   config.max_new_tokens = max_new_tokens_;
-  config.stop_token_ids = stop_token_ids(model->config(), tokenizer, job.chat_template);
+  config.stop_token_ids = stop_token_ids(model.config(), tokenizer, job.chat_template);
   config.pad_token_id = padding_id(tokenizer);
 
-  const bool want_exact = std::find(metrics_.begin(), metrics_.end(), "exact_match") != metrics_.end();
-  const bool want_choice = std::find(metrics_.begin(), metrics_.end(), "choice") != metrics_.end();
-  Tally exact, choice;
-  std::vector<std::vector<std::string>> table;
-  for (std::size_t start = 0; start < count; start += batch_size_) {
+  std::vector<std::string> answers;
+  for (std::size_t start = 0; start < count; start += static_cast<std::size_t>(batch_size_)) {
     const std::size_t end = std::min(count, start + static_cast<std::size_t>(batch_size_));
-    std::vector<Question> questions;
     std::vector<std::vector<std::int64_t>> prompts;
-    for (std::size_t i = start; i < end; ++i) {
-      questions.push_back(question_of(rows[i]));
-      prompts.push_back(prompt_ids(*job.chat_template, tokenizer, questions.back().prompt));
-    }
-    const auto completions = generate(*model, prompts, config);
-    for (std::size_t i = 0; i < questions.size(); ++i) {
-      const Question& q = questions[i];
-      const std::string answer = trimmed(answer_text(tokenizer, completions[i], config.stop_token_ids));
-      if (want_exact) exact.hits += exact_match(answer, q.reference);
-      if (want_choice) {
-        const auto& source = rows[start + i].source;
-        const auto field = rows[start + i].fields.find(options_field_);
-        if (field == rows[start + i].fields.end())
-          throw Error(Location{source}, fmt::format("options_field \"{}\" is not in the record", options_field_));
-        const auto chosen = chosen_option(answer, parse_options(field->second, source));
-        choice.invalid += !chosen;
-        choice.hits += chosen && exact_match(*chosen, q.reference);
-      }
-      if (static_cast<std::int64_t>(table.size()) < table_rows_)
-        table.push_back({q.prompt.turns.empty() ? "" : q.prompt.turns.back().content, q.reference, answer});
-    }
+    for (std::size_t i = start; i < end; ++i)
+      prompts.push_back(prompt_ids(*job.chat_template, tokenizer, question_of((*job.conversations)[i]).prompt));
+    for (const auto& completion : generate(model, prompts, config))
+      answers.push_back(trimmed(answer_text(tokenizer, completion, config.stop_token_ids)));
   }
-  const double rows_scored = static_cast<double>(std::max<std::size_t>(count, 1));
-  if (want_exact) events_->emit(Event::scalar("evaluator", "eval/exact_match", exact.hits / rows_scored, job.step));
-  if (want_choice) {
-    events_->emit(Event::scalar("evaluator", "eval/choice_accuracy", choice.hits / rows_scored, job.step));
-    events_->emit(Event::scalar("evaluator", "eval/choice_invalid", choice.invalid / rows_scored, job.step));
+  return answers;
+}
+
+const std::vector<std::string>& GenerateEvaluator::base_answers(const EvaluationJob& job, std::size_t count) {
+  if (!base_ || base_->rows != job.conversations || base_->answers.size() != count) {
+    const AdapterSwitch adapter_off(job.adapter.get(), false);
+    base_ = BaseAnswers{job.conversations, answer(job, *job.adapter->model(), count)};
   }
-  events_->emit(Event::table("evaluator", job.adapter ? "eval/answers" : "eval/answers_base",
-                             {"prompt", "reference", "prediction"}, std::move(table), job.step));
+  return base_->answers;
+}
+
+void GenerateEvaluator::report(const EvaluationJob& job, const std::vector<std::string>& answers,
+                               const std::string& prefix) const {
+  AnswerScores scores(metrics_, options_field_);
+  for (std::size_t i = 0; i < answers.size(); ++i) {
+    const Conversation& row = (*job.conversations)[i];
+    scores.add(row, question_of(row).reference, answers[i]);
+  }
+  for (const auto& [name, value] : scores.results())
+    events_->emit(Event::scalar("evaluator", prefix + name, value, job.step));
+}
+
+void GenerateEvaluator::evaluate(const EvaluationJob& job) {
+  const at::NoGradGuard no_grad;
+  const auto& rows = *job.conversations;
+  const std::size_t count = limit_ > 0 ? std::min<std::size_t>(limit_, rows.size()) : rows.size();
+  const auto table_size = std::min<std::size_t>(count, static_cast<std::size_t>(table_rows_));
+
+  if (job.baseline || !compare_) {
+    std::vector<std::string> answers;
+    {
+      const AdapterSwitch adapter_state(job.adapter.get(), !job.baseline);
+      const std::shared_ptr<CausalLM> model = job.adapter ? job.adapter->model() : job.base;
+      answers = answer(job, *model, count);
+    }
+    report(job, answers, "eval/");
+    events_->emit(Event::table("evaluator", job.baseline ? "eval/answers_base" : "eval/answers",
+                               {"prompt", "reference", "prediction"}, answer_table(rows, table_size, {&answers}),
+                               job.step));
+    if (job.baseline && compare_ && job.adapter) base_ = BaseAnswers{job.conversations, std::move(answers)};
+    return;
+  }
+
+  if (!job.adapter)
+    throw Error("compare = true answers with the adapter off and on, but the pipeline has no [adapter]: add one "
+                "(its init = \"ADAPTER_FOLDER\" compares a trained adapter) or set compare = false");
+  const std::vector<std::string>& base = base_answers(job, count);
+  const std::vector<std::string> adapted = answer(job, *job.adapter->model(), count);
+  report(job, adapted, "eval/");
+  report(job, base, "eval/base/");
+  events_->emit(Event::table("evaluator", "eval/compare", {"prompt", "reference", "base", "adapted"},
+                             answer_table(rows, table_size, {&base, &adapted}), job.step));
 }
 
 }  // namespace tp::evaluators
