@@ -4,9 +4,9 @@
 #include <cmath>
 #include <span>
 
-#include "token_nll.hpp"
 #include "tunepipe/attached_adapter.hpp"
 #include "tunepipe/causal_lm.hpp"
+#include "tunepipe/causal_lm_loss.hpp"
 #include "tunepipe/tokenizer.hpp"
 
 namespace tp::evaluators {
@@ -34,13 +34,19 @@ void PerplexityEvaluator::evaluate(const EvaluationJob& job) {
   const std::shared_ptr<CausalLM> model = job.adapter ? job.adapter->model() : job.base;
   std::span<const TokenizedSample> samples(*job.samples);
   if (limit_ > 0) samples = samples.first(std::min<std::size_t>(samples.size(), static_cast<std::size_t>(limit_)));
-  const TokenNll nll = token_nll(*model, samples, batch_size_, padding_id(*job.tokenizer), chunk_rows_);
-  if (nll.tokens == 0)
+  double sum = 0.0;
+  std::int64_t tokens = 0;
+  for (const BatchNll& batch : batch_nll(*model, samples, batch_size_, padding_id(*job.tokenizer), chunk_rows_)) {
+    sum += batch.sum;
+    tokens += batch.tokens;
+  }
+  if (tokens == 0)
     throw Error("the " + split_ + " split has no trained tokens to score: every label is -100 (check the template's "
                 "train_on and max_length)");
-  events_->emit(Event::scalar("evaluator", "eval/nll", nll.mean(), job.step));
-  events_->emit(Event::scalar("evaluator", "eval/perplexity", std::exp(nll.mean()), job.step));
-  events_->emit(Event::scalar("evaluator", "eval/perplexity_tokens", static_cast<double>(nll.tokens), job.step));
+  const double nll = sum / static_cast<double>(tokens);
+  events_->emit(Event::scalar("evaluator", "eval/nll", nll, job.step));
+  events_->emit(Event::scalar("evaluator", "eval/perplexity", std::exp(nll), job.step));
+  events_->emit(Event::scalar("evaluator", "eval/perplexity_tokens", static_cast<double>(tokens), job.step));
 }
 
 }  // namespace tp::evaluators

@@ -7,10 +7,10 @@
 
 #include "checkpoint_io.hpp"
 #include "evaluation.hpp"
-#include "loss.hpp"
 #include "memory_usage.hpp"
 #include "random_state.hpp"
 #include "tunepipe/attached_adapter.hpp"
+#include "tunepipe/causal_lm_loss.hpp"
 #include "tunepipe/error.hpp"
 
 namespace tp::sft {

@@ -8,12 +8,13 @@
 #include <span>
 #include <vector>
 
-#include "batching.hpp"
+#include "epoch_order.hpp"
 #include "lr_schedule.hpp"
 #include "optimizer.hpp"
 #include "sft_options.hpp"
 #include "training_state.hpp"
 #include "tunepipe/causal_lm.hpp"
+#include "tunepipe/sample_batch.hpp"
 #include "tunepipe/stage.hpp"
 #include "tunepipe/trainer.hpp"
 

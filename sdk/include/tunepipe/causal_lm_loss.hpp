@@ -6,10 +6,13 @@
 #include <ATen/ATen.h>
 
 #include <cstdint>
+#include <span>
+#include <vector>
 
 #include "tunepipe/causal_lm.hpp"
+#include "tunepipe/sample.hpp"
 
-namespace tp::sft {
+namespace tp {
 
 // `hidden` [batch, tokens, hidden] from model.hidden_states; `labels` [batch,
 // tokens]. `divisor` is the number of trained positions the loss is a mean
@@ -22,4 +25,17 @@ namespace tp::sft {
 at::Tensor causal_lm_loss(const CausalLM& model, const at::Tensor& hidden, const at::Tensor& labels, double divisor,
                           std::int64_t chunk_rows);
 
-}  // namespace tp::sft
+// The summed negative log-likelihood of one batch's trained positions.
+struct BatchNll {
+  double sum = 0.0;         // in nats
+  std::int64_t tokens = 0;  // trained positions (the next label is not -100)
+  std::int64_t rows = 0;
+};
+
+// In file order, `batch_size` samples at a time (right-padded with pad_id),
+// without autograd, with the model as it is (adapter on or off by the caller):
+// what eval loss and perplexity are computed from.
+std::vector<BatchNll> batch_nll(const CausalLM& model, std::span<const TokenizedSample> samples,
+                                std::int64_t batch_size, std::int64_t pad_id, std::int64_t chunk_rows);
+
+}  // namespace tp

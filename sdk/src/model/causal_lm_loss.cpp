@@ -1,11 +1,15 @@
-#include "loss.hpp"
+#include "tunepipe/causal_lm_loss.hpp"
 
 #include <torch/csrc/autograd/autograd.h>
 #include <torch/csrc/autograd/custom_function.h>
 
+#include <algorithm>
+
+#include "tunepipe/sample_batch.hpp"
+
 #include "tunepipe/sample.hpp"
 
-namespace tp::sft {
+namespace tp {
 namespace {
 
 using torch::autograd::AutogradContext;
@@ -58,4 +62,25 @@ at::Tensor causal_lm_loss(const CausalLM& model, const at::Tensor& hidden, const
   return ChunkedCrossEntropy::apply(rows, next.index_select(0, trained), &model, divisor, chunk_rows);
 }
 
-}  // namespace tp::sft
+std::vector<BatchNll> batch_nll(const CausalLM& model, std::span<const TokenizedSample> samples,
+                                std::int64_t batch_size, std::int64_t pad_id, std::int64_t chunk_rows) {
+  const at::NoGradGuard no_grad;
+  std::vector<std::int64_t> order(samples.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = static_cast<std::int64_t>(i);
+  std::vector<BatchNll> batches;
+  for (std::size_t begin = 0; begin < order.size(); begin += static_cast<std::size_t>(batch_size)) {
+    const std::size_t count = std::min(order.size() - begin, static_cast<std::size_t>(batch_size));
+    const Batch batch = make_batch(samples, std::span(order).subspan(begin, count), pad_id);
+    BatchNll nll{0.0, batch.targets, static_cast<std::int64_t>(count)};
+    if (batch.targets > 0) {
+      ForwardInput input;
+      input.input_ids = batch.input_ids;
+      nll.sum = causal_lm_loss(model, model.hidden_states(input), batch.labels, /*divisor=*/1.0, chunk_rows)
+                    .item<double>();
+    }
+    batches.push_back(nll);
+  }
+  return batches;
+}
+
+}  // namespace tp
