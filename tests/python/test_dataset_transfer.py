@@ -20,6 +20,8 @@ from pathlib import Path
 
 import pytest
 
+from tunepipe_env import toml_value
+
 REPO = Path(__file__).resolve().parents[2]
 ASSETS = Path(os.environ.get("TUNEPIPE_SHARED_ASSETS", REPO.parent / "shared" / "assets"))
 HUANHUAN = ASSETS / "datasets" / "huanhuan" / "huanhuan.json"
@@ -101,14 +103,6 @@ def tunepipe_bin():
             pytest.fail(f"TUNEPIPE_BIN={explicit} does not exist")
         pytest.skip(f"the tunepipe CLI is not built at {path} (build it, or set TUNEPIPE_BIN)")
     return path
-
-
-def toml_value(value):
-    if isinstance(value, dict):
-        return "{ " + ", ".join(f"{key} = {toml_value(v)}" for key, v in value.items()) + " }"
-    if isinstance(value, list):
-        return "[" + ", ".join(toml_value(v) for v in value) + "]"
-    return json.dumps(value, ensure_ascii=False)  # strings and numbers read the same in TOML
 
 
 def write_pipeline(tmp_path, dataset):

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import pytest
 
-from tunepipe_env import QUICKSTART, REPO, needs_quickstart, run_tunepipe
+from tunepipe_env import QUICKSTART, REPO, needs_quickstart, run_tunepipe, toml_value
 
 pytestmark = needs_quickstart
 
@@ -36,14 +36,6 @@ MLFLOW = Path(os.environ.get("TUNEPIPE_PYTHON", REPO / ".venv" / "bin" / "python
 MAX_STEPS = 24
 EXPERIMENT = "report-sinks-test"
 RUN_NAME = "short-run"
-
-
-def toml_value(value) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (int, float)):
-        return repr(value)
-    return json.dumps(value, ensure_ascii=False)  # strings and arrays of strings read the same in TOML
 
 
 def write_pipeline(directory: Path, sinks: list[dict], train_file: Path | None = None) -> Path:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tunepipe_env import QUICKSTART, REPO, needs_quickstart, run_tunepipe
+from tunepipe_env import QUICKSTART, REPO, needs_quickstart, run_tunepipe, toml_value
 
 torch = pytest.importorskip("torch")
 transformers = pytest.importorskip("transformers")
@@ -25,14 +25,6 @@ from safetensors.torch import load_file  # noqa: E402
 pytestmark = needs_quickstart
 
 LORA = {"r": 8, "alpha": 16, "target_modules": ["all-linear"]}
-
-
-def toml_value(value) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (int, float)):
-        return repr(value)
-    return json.dumps(value, ensure_ascii=False)  # strings and arrays of strings read the same in TOML
 
 
 def write_pipeline(directory: Path, adapter: dict, trainer: dict) -> Path:

@@ -1,4 +1,5 @@
 """Where the tests find the tunepipe binary, the repository and the shared assets."""
+import json
 import os
 import subprocess
 from pathlib import Path
@@ -22,3 +23,16 @@ def run_tunepipe(*args, input=None, cwd=REPO, check=False):
     if check and result.returncode != 0:
         raise AssertionError(f"tunepipe {' '.join(map(str, args))} failed ({result.returncode}):\n{result.stderr}")
     return result
+
+
+def toml_value(value) -> str:
+    """A Python value as a TOML value: booleans, numbers, strings, arrays and inline tables."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f"{key} = {toml_value(v)}" for key, v in value.items()) + " }"
+    if isinstance(value, list):
+        return "[" + ", ".join(toml_value(v) for v in value) + "]"
+    return json.dumps(value, ensure_ascii=False)  # strings read the same in TOML
