@@ -68,7 +68,7 @@ void write_json(const fs::path& path, const nlohmann::json& json) {
 }
 
 void restore_adapter_weights(const fs::path& dir, const AttachedAdapter& adapter) {
-  const auto file = open_part(dir, kAdapterWeights);
+  const auto file = open_part(dir, fs::exists(dir / kTrainableWeightsFile) ? kTrainableWeightsFile : kAdapterWeights);
   const std::string source = file->path().string();
   const auto parameters = adapter.parameters();
   for (const auto& [name, parameter] : parameters) {

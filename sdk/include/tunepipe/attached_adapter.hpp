@@ -13,6 +13,12 @@ namespace tp {
 
 class CausalLM;
 
+// An adapter whose PEFT file holds what its parameters compute rather than the
+// parameters themselves (p-tuning's encoder output, a projected prefix) also
+// saves parameters(), by name, in this file of its folder; peft ignores it and
+// resuming a training run reads it.
+inline constexpr const char* kTrainableWeightsFile = "tunepipe_prompt_encoder.safetensors";
+
 class AttachedAdapter {
  public:
   virtual ~AttachedAdapter() = default;

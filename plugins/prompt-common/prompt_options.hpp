@@ -1,0 +1,20 @@
+#pragma once
+// Options every prompt method has, and what its `init` option names.
+#include <string>
+#include <vector>
+
+#include "tunepipe/options.hpp"
+
+namespace tp::prompt {
+
+OptionSpec num_virtual_tokens_option();
+// `methods` are the initialisations by name ("random", …); any other value is
+// a PEFT adapter folder of the same method whose tensors are copied.
+OptionSpec init_option(const std::vector<std::string>& methods, const std::string& doc);
+bool init_is_folder(const std::string& init, const std::vector<std::string>& methods);
+
+// An `init` folder (checked when the adapter is attached, so that `validate`
+// works before it exists): a tp::Error at the option's location when missing.
+std::string init_folder(const Options& options, const std::vector<std::string>& methods);
+
+}  // namespace tp::prompt
