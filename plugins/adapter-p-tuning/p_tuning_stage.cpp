@@ -100,11 +100,7 @@ std::shared_ptr<AttachedAdapter> PTuningStage::attach(std::shared_ptr<CausalLM> 
   const EncoderShape shape{encoder, config.num_virtual_tokens, config.token_dim};
   if (prompt::init_is_folder(options_.get_string("init"), kInits)) {
     const std::filesystem::path folder = prompt::init_folder(options_, kInits);
-    if (!std::filesystem::exists(folder / prompt::kEncoderFile))
-      throw Error(options_.location("init"),
-                  fmt::format("the init adapter {} has no {}: peft's folder holds only the encoder's output, so "
-                              "training cannot continue its encoder",
-                              folder.string(), prompt::kEncoderFile));
+    prompt::require_trainable_weights(options_, folder.string(), "the encoder's output");
     return load_folder(std::move(model), folder, &shape, options_.location("init"));
   }
   auto module = std::make_shared<PromptEncoder>(

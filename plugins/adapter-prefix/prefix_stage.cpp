@@ -100,11 +100,7 @@ std::shared_ptr<AttachedAdapter> PrefixStage::attach(std::shared_ptr<CausalLM> m
   if (init == "zero") prefix.init_weights = "zero";
   if (prompt::init_is_folder(init, kInits)) {
     const std::filesystem::path folder = prompt::init_folder(options_, kInits);
-    if (prefix.prefix_projection && !std::filesystem::exists(folder / prompt::kEncoderFile))
-      throw Error(options_.location("init"),
-                  fmt::format("the init adapter {} has no {}: peft's folder holds only the projection's output, so "
-                              "training cannot continue its projection",
-                              folder.string(), prompt::kEncoderFile));
+    if (prefix.prefix_projection) prompt::require_trainable_weights(options_, folder.string(), "the projection's output");
     const std::string expected = describe(config.num_virtual_tokens, prefix);
     return load_folder(std::move(model), folder, &expected, options_.location("init"));
   }

@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <filesystem>
 
+#include "tunepipe/attached_adapter.hpp"
+
 namespace tp::prompt {
 
 OptionSpec num_virtual_tokens_option() {
@@ -27,6 +29,14 @@ std::string init_folder(const Options& options, const std::vector<std::string>& 
                 options.context() + fmt::format("\"init\" = \"{}\" is neither {} nor an adapter folder", init,
                                                 fmt::format("\"{}\"", fmt::join(methods, "\", \""))));
   return init;
+}
+
+void require_trainable_weights(const Options& options, const std::string& folder, const std::string& computed) {
+  if (!std::filesystem::exists(std::filesystem::path(folder) / kTrainableWeightsFile))
+    throw Error(options.location("init"),
+                fmt::format("the init adapter {} has no {}: peft's folder holds only {}, so training cannot continue "
+                            "from it",
+                            folder, kTrainableWeightsFile, computed));
 }
 
 }  // namespace tp::prompt

@@ -17,4 +17,9 @@ bool init_is_folder(const std::string& init, const std::vector<std::string>& met
 // works before it exists): a tp::Error at the option's location when missing.
 std::string init_folder(const Options& options, const std::vector<std::string>& methods);
 
+// For a method whose peft file holds only what its trainable part computes
+// (`computed`: "the encoder's output", …): the `init` folder must also hold
+// kTrainableWeightsFile, or training could not continue from it.
+void require_trainable_weights(const Options& options, const std::string& folder, const std::string& computed);
+
 }  // namespace tp::prompt

@@ -134,6 +134,17 @@ TEST_CASE("prompt adapter options say what to change", "[prompt]") {
   CHECK_THROWS_WITH(stage("prefix", {"init=\"no/such/folder\""})->attach(model),
                     Catch::Contains("\"init\" = \"no/such/folder\" is neither \"random\", \"zero\" nor an adapter "
                                     "folder"));
+
+  // A folder as peft writes it holds only what the encoder or projection computes.
+  TempDir peft_only;
+  fs::create_directories(peft_only.path);
+  const std::string init = "init=\"" + peft_only.path.string() + "\"";
+  CHECK_THROWS_WITH(stage("p-tuning", {init})->attach(model),
+                    Catch::Contains("has no tunepipe_prompt_encoder.safetensors: peft's folder holds only the "
+                                    "encoder's output"));
+  CHECK_THROWS_WITH(stage("prefix", {init, "prefix_projection=true"})->attach(model),
+                    Catch::Contains("has no tunepipe_prompt_encoder.safetensors: peft's folder holds only the "
+                                    "projection's output"));
 }
 
 TEST_CASE("prompt tuning prepends its tokens on a fresh forward and only extends the mask on cached steps",
