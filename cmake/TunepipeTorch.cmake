@@ -47,4 +47,14 @@ if(NOT TARGET tunepipe::torch)
       "-Wl,--as-needed"
       "-Wl,-rpath,${TUNEPIPE_TORCH_ROOT}/lib")
   add_library(tunepipe::torch ALIAS tunepipe_torch)
+
+  # The OpenMP runtime libtorch itself loads, for code compiled with -fopenmp:
+  # one thread pool, never a second libgomp.
+  # Absent (a wheel built without it): such code runs on one thread.
+  add_library(tunepipe_torch_openmp INTERFACE)
+  if(EXISTS "${TUNEPIPE_TORCH_ROOT}/lib/libgomp.so.1")
+    target_compile_options(tunepipe_torch_openmp INTERFACE -fopenmp)
+    target_link_libraries(tunepipe_torch_openmp INTERFACE "${TUNEPIPE_TORCH_ROOT}/lib/libgomp.so.1")
+  endif()
+  add_library(tunepipe::torch_openmp ALIAS tunepipe_torch_openmp)
 endif()

@@ -7,6 +7,7 @@
 #include "forward_checks.hpp"
 #include "layer_checkpoint.hpp"
 #include "rms_norm.hpp"
+#include "tunepipe/linear.hpp"
 
 namespace tp::hf {
 
@@ -57,7 +58,7 @@ at::Tensor HfCausalLM::hidden_states(const ForwardInput& input) const {
   return rms_norm(hidden, final_norm_, config_.rms_norm_eps);
 }
 
-at::Tensor HfCausalLM::lm_head(const at::Tensor& hidden) const { return at::linear(hidden, lm_head_); }
+at::Tensor HfCausalLM::lm_head(const at::Tensor& hidden) const { return tp::linear(hidden, lm_head_); }
 
 std::vector<std::pair<std::string, AdaptableLinear*>> HfCausalLM::adaptable_linears() {
   std::vector<std::pair<std::string, AdaptableLinear*>> linears;

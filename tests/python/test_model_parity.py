@@ -189,17 +189,22 @@ def test_key_value_prefix_matches_a_prefilled_cache(name, checkpoints, tmp_path)
     assert error <= RELATIVE_TOLERANCE
 
 
+@pytest.mark.parametrize("kernels", ["aten", "widen"])
 @pytest.mark.parametrize("name", ["llama", "ernie4_5"])
-def test_bf16_matches_transformers_with_the_same_attention_kernel(name, checkpoints, tmp_path):
+def test_bf16_matches_transformers_with_the_same_attention_kernel(name, kernels, checkpoints, tmp_path, monkeypatch):
     """In bf16 the rounding order matters: transformers' own eager and sdpa paths differ by ~1e-2, so
-    the reference here uses sdpa as we do (and agrees to the last bit on CPU)."""
+    the reference here uses sdpa as we do. With ATen's bf16 matmul (TUNEPIPE_BF16_KERNELS=aten) we agree
+    with it to ~1e-3; the projections on fp32-widened weights (`widen`, the default on CPUs without
+    native bf16 matmul) accumulate in fp32 too, in another order, so a result may round to the
+    neighbouring bf16 value: at most one bf16 step (2^-8) apart."""
+    monkeypatch.setenv("TUNEPIPE_BF16_KERNELS", kernels)
     folder, _ = checkpoints(name)
     ours = forward(folder, tmp_path, SEQUENCES[:1], "--dtype", "bf16")["logits"][0]
     reference = AutoModelForCausalLM.from_pretrained(folder, dtype=torch.bfloat16, attn_implementation="sdpa")
     expected = reference_logits(reference.eval(), SEQUENCES[0]).float()
     error = relative_error(ours, expected)
-    print(f"{name} bf16: max relative error {error:.2e}")
-    assert error <= 1e-3
+    print(f"{name} bf16 ({kernels}): max relative error {error:.2e}")
+    assert error <= (1e-3 if kernels == "aten" else 2 ** -8)
 
 
 def test_errors_name_the_file_and_the_tensor(checkpoints, tmp_path):

@@ -2,12 +2,14 @@
 
 #include <ATen/ATen.h>
 
+#include "tunepipe/linear.hpp"
+
 namespace tp {
 
 AdaptableLinear::AdaptableLinear(at::Tensor weight, at::Tensor bias) : weight_(std::move(weight)), bias_(std::move(bias)) {}
 
 at::Tensor AdaptableLinear::forward(const at::Tensor& x) const {
-  at::Tensor y = at::linear(x, weight_, bias_);
+  at::Tensor y = tp::linear(x, weight_, bias_);
   if (deltas_.empty()) return y;
   // Deltas are summed in fp32 and the result rounded once, as peft does for
   // fp32 adapters over bf16/fp16 weights.
