@@ -51,42 +51,59 @@ using Floats4 = float __attribute__((vector_size(16)));
   return (four[0] + four[2]) + (four[1] + four[3]);
 }
 
-// out[m * out_stride + r] = Σ_k weight[r][k] · x[m][k] for rows r of the weight in
-// [begin, end) and the kCount rows of x; each weight row is read once. Decoding is
-// bound by reading the weight: four independent accumulators per row of x and a
-// software prefetch 8 KiB ahead (rows are short, so the hardware prefetcher keeps
-// restarting) bring it to the machine's read bandwidth.
+// out[m * out_stride + r] = Σ_k weight[r][k] · x[m][k] for kRows weight rows from r
+// and the kCount rows of x; each weight row is read once. Decoding is bound by
+// reading the weight: several rows in flight at once, two accumulators each, and
+// a software prefetch of every row's cache line 8 KiB ahead (rows are short, so the
+// hardware prefetcher keeps restarting) bring it near the machine's read bandwidth.
+template <int kCount, int kRows>
+[[gnu::always_inline]] inline void dot_row_group(const std::uint16_t* weight, std::int64_t in, std::int64_t r,
+                                                 const float* x, float* out, std::int64_t out_stride) {
+  constexpr std::int64_t kStep = 2 * kLanes;  // one 64-byte cache line of bf16
+  constexpr std::int64_t kPrefetchAhead = 4096;  // elements
+  const std::int64_t unrolled_end = in - in % kStep;
+  Floats acc[kRows][kCount][2] = {};
+  for (std::int64_t k = 0; k < unrolled_end; k += kStep) {
+    Floats v[kCount][2];
+#pragma GCC unroll 4
+    for (int m = 0; m < kCount; ++m) {
+      std::memcpy(&v[m][0], x + m * in + k, sizeof(Floats));
+      std::memcpy(&v[m][1], x + m * in + k + kLanes, sizeof(Floats));
+    }
+#pragma GCC unroll 4
+    for (int g = 0; g < kRows; ++g) {
+      const std::uint16_t* row = weight + (r + g) * in;
+      __builtin_prefetch(row + k + kPrefetchAhead);
+      const Floats low = widen(row + k), high = widen(row + k + kLanes);
+#pragma GCC unroll 4
+      for (int m = 0; m < kCount; ++m) {
+        acc[g][m][0] += low * v[m][0];
+        acc[g][m][1] += high * v[m][1];
+      }
+    }
+  }
+#pragma GCC unroll 4
+  for (int g = 0; g < kRows; ++g) {
+    const std::uint16_t* row = weight + (r + g) * in;
+#pragma GCC unroll 4
+    for (int m = 0; m < kCount; ++m) {
+      float sum = lane_sum(acc[g][m][0] + acc[g][m][1]);
+      for (std::int64_t k = unrolled_end; k < in; ++k) sum += widen(row[k]) * x[m * in + k];
+      out[m * out_stride + r + g] = sum;
+    }
+  }
+}
+
+// Weight rows [begin, end): four at a time for up to two rows of x, two for more
+// (the accumulators must stay in registers), the remainder one by one.
 template <int kCount>
 [[gnu::always_inline]] inline void dot_rows_of(const std::uint16_t* weight, std::int64_t in, std::int64_t begin,
                                                std::int64_t end, const float* x, float* out,
                                                std::int64_t out_stride) {
-  constexpr int kUnroll = 4;
-  constexpr std::int64_t kStep = kUnroll * kLanes;
-  constexpr std::int64_t kPrefetchAhead = 4096;  // elements
-  const std::int64_t unrolled_end = in - in % kStep;
-  for (std::int64_t r = begin; r < end; ++r) {
-    const std::uint16_t* row = weight + r * in;
-    Floats acc[kCount][kUnroll] = {};
-    for (std::int64_t k = 0; k < unrolled_end; k += kStep) {
-      __builtin_prefetch(row + k + kPrefetchAhead);
-#pragma GCC unroll 4
-      for (int u = 0; u < kUnroll; ++u) {
-        const Floats w = widen(row + k + u * kLanes);
-#pragma GCC unroll 4
-        for (int m = 0; m < kCount; ++m) {
-          Floats v;
-          std::memcpy(&v, x + m * in + k + u * kLanes, sizeof v);
-          acc[m][u] += w * v;
-        }
-      }
-    }
-#pragma GCC unroll 4
-    for (int m = 0; m < kCount; ++m) {
-      float sum = lane_sum((acc[m][0] + acc[m][1]) + (acc[m][2] + acc[m][3]));
-      for (std::int64_t k = unrolled_end; k < in; ++k) sum += widen(row[k]) * x[m * in + k];
-      out[m * out_stride + r] = sum;
-    }
-  }
+  constexpr int kRows = kCount <= 2 ? 4 : 2;
+  std::int64_t r = begin;
+  for (; r + kRows <= end; r += kRows) dot_row_group<kCount, kRows>(weight, in, r, x, out, out_stride);
+  for (; r < end; ++r) dot_row_group<kCount, 1>(weight, in, r, x, out, out_stride);
 }
 
 __attribute__((target_clones("avx512f", "avx2", "default")))
