@@ -5,7 +5,8 @@ For each dtype, three fresh processes on the same Qwen2ForCausalLM checkpoint (b
 --ignore-eos` and bench/model_reference.py (transformers: from_pretrained, one forward, generate with
 min_new_tokens = max_new_tokens). Both generate exactly --new-tokens greedy tokens with the KV cache,
 after an untimed 1-token generate; prefill is the time to the first new token, decode the time after it.
-All of it --repeats times; prints a table of each side's best, their ratio and the goal, then every
+All of it --repeats times; prints a table of each side's best, their ratio and the goal, the share of the
+decode ceiling (read bandwidth over weight bytes, bench/memory_bandwidth.py) each side reaches, then every
 figure as one JSON line.
 
     .venv/bin/python bench/model_throughput.py [--build build] [--shape qwen2-0.5b|tiny] [--dtypes fp32,bf16]
@@ -22,6 +23,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import memory_bandwidth
 import model_checkpoint
 
 BENCH = Path(__file__).resolve().parent
@@ -101,6 +103,17 @@ def print_table(dtype: str, runs: list[dict]) -> None:
     print(f"greedy tokens: the first {same} of {ours['new_tokens']} equal transformers'")
 
 
+def print_decode_ceiling(dtype: str, runs: list[dict], model: Path, bandwidth: float) -> dict:
+    """Decode reads every weight once per token: the share of that ceiling each side reaches."""
+    weights = memory_bandwidth.weight_bytes(model, dtype)
+    ceiling = bandwidth / weights
+    decode = {side: max(run[side]["decode_tokens"] / run[side]["decode_s"] for run in runs) for side in ("ours", "hf")}
+    print(f"decode ceiling: {weights / 1e9:.2f} GB of weights per token at {bandwidth / 1e9:.1f} GB/s read bandwidth "
+          f"= {ceiling:.1f} tokens/s; reached: tunepipe {decode['ours'] / ceiling:.0%}, "
+          f"transformers {decode['hf'] / ceiling:.0%}")
+    return {"weight_bytes": weights, "read_bandwidth": bandwidth, "ceiling_tokens_per_s": ceiling}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--build", default=str(BENCH.parent / "build"), help="build folder holding bin/tunepipe")
@@ -123,12 +136,14 @@ def main() -> int:
     prompt = model_checkpoint.prompt_ids(model, args.prompt_tokens)
     print(f"machine     {machine(args.threads)}")
     print(f"checkpoint  {model} ({args.shape}, bf16 safetensors)")
-    results = {}
+    bandwidth = memory_bandwidth.read_bandwidth(args.threads)
+    results, ceilings = {}, {}
     for dtype in args.dtypes.split(","):
         results[dtype] = [measure(tunepipe, model, dtype, prompt, args.first_tokens, args.new_tokens, args.threads)
                           for _ in range(args.repeats)]
         print_table(dtype, results[dtype])
-    print(json.dumps({"shape": args.shape, "threads": args.threads, "results": results}))
+        ceilings[dtype] = print_decode_ceiling(dtype, results[dtype], model, bandwidth)
+    print(json.dumps({"shape": args.shape, "threads": args.threads, "results": results, "decode_ceiling": ceilings}))
     return 0
 
 
