@@ -118,9 +118,21 @@ void dot_rows(const std::uint16_t* weight, std::int64_t in, std::int64_t begin, 
   }
 }
 
-// Rows of the weight widened per sgemm: 8 MiB of fp32, so the scratch block is
-// reused by the allocator instead of mapped afresh on every call.
-std::int64_t block_rows(std::int64_t in) { return std::max<std::int64_t>(1, (std::int64_t{1} << 21) / in); }
+// Calls use(start, block) for consecutive blocks of the weight's rows widened to
+// fp32, [n, in] from row `start`. A block is at most 8 MiB, so the one scratch
+// buffer stays in the allocator instead of being mapped afresh on every call.
+template <typename Use>
+void for_each_widened_block(const at::Tensor& weight, Use&& use) {
+  const std::int64_t out = weight.size(0), in = weight.size(1);
+  const std::int64_t step = std::max<std::int64_t>(1, (std::int64_t{1} << 21) / in);
+  at::Tensor scratch = at::empty({std::min(step, out), in}, weight.options().dtype(at::kFloat));
+  for (std::int64_t start = 0; start < out; start += step) {
+    const std::int64_t n = std::min(step, out - start);
+    at::Tensor block = scratch.narrow(0, 0, n);
+    block.copy_(weight.narrow(0, start, n));
+    use(start, block);
+  }
+}
 
 bool cpu_has_native_bf16() {
   static const bool native = [] {
@@ -172,15 +184,10 @@ at::Tensor linear(const at::Tensor& x, const at::Tensor& weight, const at::Tenso
   } else {
     // [out, count] so that each widened block of weight rows fills contiguous output rows.
     at::Tensor transposed = at::empty({out, count}, rows.options());
-    const std::int64_t step = block_rows(in);
-    at::Tensor scratch = at::empty({std::min(step, out), in}, rows.options());
-    for (std::int64_t start = 0; start < out; start += step) {
-      const std::int64_t n = std::min(step, out - start);
-      at::Tensor block = scratch.narrow(0, 0, n);
-      block.copy_(w.narrow(0, start, n));
-      at::Tensor target = transposed.narrow(0, start, n);
+    for_each_widened_block(w, [&](std::int64_t start, const at::Tensor& block) {
+      at::Tensor target = transposed.narrow(0, start, block.size(0));
       at::mm_out(target, block, rows.t());
-    }
+    });
     result = transposed.t().contiguous();
   }
   return round_to_bf16(result, bias, x.sizes().slice(0, x.dim() - 1), out);
@@ -189,16 +196,10 @@ at::Tensor linear(const at::Tensor& x, const at::Tensor& weight, const at::Tenso
 at::Tensor linear_input_grad(const at::Tensor& grad, const at::Tensor& weight) {
   const std::int64_t in = weight.size(1), out = weight.size(0);
   const at::Tensor rows = grad.reshape({-1, out}).to(at::kFloat).contiguous();
-  const at::Tensor w = weight.contiguous();
   at::Tensor result = at::zeros({rows.size(0), in}, rows.options());
-  const std::int64_t step = block_rows(in);
-  at::Tensor scratch = at::empty({std::min(step, out), in}, rows.options());
-  for (std::int64_t start = 0; start < out; start += step) {
-    const std::int64_t n = std::min(step, out - start);
-    at::Tensor block = scratch.narrow(0, 0, n);
-    block.copy_(w.narrow(0, start, n));
-    result.addmm_(rows.narrow(1, start, n), block);
-  }
+  for_each_widened_block(weight.contiguous(), [&](std::int64_t start, const at::Tensor& block) {
+    result.addmm_(rows.narrow(1, start, block.size(0)), block);
+  });
   return round_to_bf16(result, at::Tensor(), grad.sizes().slice(0, grad.dim() - 1), in);
 }
 
