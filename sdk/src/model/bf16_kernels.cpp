@@ -43,7 +43,7 @@ constexpr std::int64_t kLanes = 16;
 using Floats8 = float __attribute__((vector_size(32)));
 using Floats4 = float __attribute__((vector_size(16)));
 
-[[gnu::always_inline]] inline float lane_sum(Floats v) {
+[[gnu::always_inline]] inline float lane_sum(const Floats& v) {
   const Floats8 eight = __builtin_shufflevector(v, v, 0, 1, 2, 3, 4, 5, 6, 7) +
                         __builtin_shufflevector(v, v, 8, 9, 10, 11, 12, 13, 14, 15);
   const Floats4 four = __builtin_shufflevector(eight, eight, 0, 1, 2, 3) +
