@@ -336,3 +336,13 @@ def test_a_strict_sinks_failure_stops_the_run_naming_it(tmp_path, blocked):
     assert result.returncode == 1
     assert "[sinks[1]] csv: " in result.stderr and "strict = true, so the run stops" in result.stderr
     assert "warning:" not in result.stderr
+
+
+def test_strict_is_described_and_suggested_for_every_sink(tmp_path):
+    described = run_tunepipe("describe", "sink", "csv", check=True).stdout
+    assert "\nstrict = false    # bool: (every sink) true: a failure of this sink stops the run" in described
+    pipeline = write_pipeline(tmp_path, '[[sinks]]\nplugin = "csv"\nstrictt = true\n', evaluator=False)
+    result = run_tunepipe("validate", pipeline)
+    assert result.returncode == 1
+    assert ('[sinks[0]] csv: unknown key "strictt" — did you mean "strict"? (allowed: path, tables_dir, strict)'
+            in result.stderr), result.stderr

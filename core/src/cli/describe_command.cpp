@@ -50,6 +50,8 @@ int run_command_describe(const std::vector<std::string>& args) {
     const std::string value = spec.default_value ? to_display(*spec.default_value) : "(unset)";
     fmt::print("{} = {}    # {}: {}{}\n", spec.name, value, to_string(spec.type), spec.doc, constraints(spec));
   }
+  if (kind == "sink")
+    fmt::print("strict = false    # bool: (every sink) true: a failure of this sink stops the run; false: a warning\n");
   return 0;
 }
 

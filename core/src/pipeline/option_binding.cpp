@@ -138,7 +138,10 @@ Options bind_options(const OptionSchema& schema, const RawNode& table, const std
                      const std::string& plugin, const std::vector<std::string>& reserved_keys,
                      const BindingSettings& settings, Diagnostics& errors, Diagnostics& warnings) {
   Options options(section, plugin, table.key_where.known() ? table.key_where : table.where);
+  // The runtime's own keys of the section (e.g. a sink's `strict`) are allowed too; `plugin` goes without saying.
   std::vector<std::string> allowed = schema.names();
+  for (const std::string& key : reserved_keys)
+    if (key != "plugin") allowed.push_back(key);
   for (const auto& [key, node] : table.entries) {
     if (std::find(reserved_keys.begin(), reserved_keys.end(), key) != reserved_keys.end()) continue;
     const OptionSpec* spec = schema.find(key);
