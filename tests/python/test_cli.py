@@ -1,9 +1,11 @@
-"""The command line: exit codes, help, plugins, describe, run outputs, inspect."""
+"""The command line: exit codes, help, plugins, describe, run outputs, inspect, the process's allocator."""
 import json
+import os
+import subprocess
 
 import pytest
 
-from tunepipe_env import QUICKSTART, needs_quickstart, run_tunepipe
+from tunepipe_env import BIN, QUICKSTART, needs_quickstart, run_tunepipe
 
 
 def test_version_and_help():
@@ -100,3 +102,12 @@ def test_tokenize_single_text_and_decode(tmp_path):
     result = run_tunepipe("tokenize", "--model", tmp_path)
     assert result.returncode == 1
     assert str(tmp_path) in result.stderr
+
+
+def test_the_executable_allocates_through_jemalloc_keeping_freed_pages():
+    """jemalloc's statistics at exit show it serves the process with the settings core/app/main.cpp gives it."""
+    result = subprocess.run([str(BIN), "--version"], capture_output=True, text=True,
+                            env={**os.environ, "MALLOC_CONF": "stats_print:true"})
+    assert result.returncode == 0, result.stderr
+    stats = result.stdout + result.stderr
+    assert "opt.dirty_decay_ms: -1" in stats and "opt.muzzy_decay_ms: -1" in stats, stats[:2000]
