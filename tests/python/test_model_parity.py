@@ -207,6 +207,16 @@ def test_bf16_matches_transformers_with_the_same_attention_kernel(name, kernels,
     assert error <= (1e-3 if kernels == "aten" else 2 ** -8)
 
 
+def test_an_unknown_bf16_kernel_choice_is_an_error_naming_the_choices(checkpoints, tmp_path, monkeypatch):
+    monkeypatch.setenv("TUNEPIPE_BF16_KERNELS", "fast")
+    folder, _ = checkpoints("llama")
+    result = run_tunepipe("forward", "--model", folder, "--dtype", "bf16", "--out", tmp_path / "x.safetensors",
+                          input="1 2 3\n")
+    assert result.returncode != 0
+    assert 'TUNEPIPE_BF16_KERNELS="fast": set it to "aten"' in result.stderr and '"widen"' in result.stderr
+    assert not (tmp_path / "x.safetensors").exists()
+
+
 def test_errors_name_the_file_and_the_tensor(checkpoints, tmp_path):
     folder, _ = checkpoints("llama")
     broken = tmp_path / "broken"

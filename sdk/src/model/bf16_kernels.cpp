@@ -8,7 +8,11 @@
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
-#include <string_view>
+#include <string>
+
+#include <fmt/format.h>
+
+#include "tunepipe/error.hpp"
 
 namespace tp::bf16 {
 namespace {
@@ -146,9 +150,18 @@ bool cpu_has_native_bf16() {
   return native;
 }
 
-bool forced(std::string_view choice) {
-  static const char* setting = std::getenv("TUNEPIPE_BF16_KERNELS");
-  return setting != nullptr && choice == setting;
+// TUNEPIPE_BF16_KERNELS: "" (unset: by the CPU), "aten" or "widen"; anything else is an error.
+const std::string& forced_choice() {
+  static const std::string choice = [] {
+    const char* setting = std::getenv("TUNEPIPE_BF16_KERNELS");
+    const std::string value = setting == nullptr ? "" : setting;
+    if (!value.empty() && value != "aten" && value != "widen")
+      throw Error(fmt::format("TUNEPIPE_BF16_KERNELS=\"{}\": set it to \"aten\" (ATen's bf16 matmul) or \"widen\" "
+                              "(bf16 weights widened to fp32), or unset it to choose by the CPU",
+                              value));
+    return value;
+  }();
+  return choice;
 }
 
 at::Tensor round_to_bf16(const at::Tensor& wide, const at::Tensor& bias, const at::IntArrayRef leading,
@@ -163,8 +176,9 @@ at::Tensor round_to_bf16(const at::Tensor& wide, const at::Tensor& bias, const a
 
 bool widen_on_this_cpu(const at::Tensor& x, const at::Tensor& weight) {
   if (!x.is_cpu() || x.scalar_type() != at::kBFloat16 || weight.scalar_type() != at::kBFloat16) return false;
-  if (forced("aten")) return false;
-  return forced("widen") || !cpu_has_native_bf16();
+  const std::string& choice = forced_choice();
+  if (!choice.empty()) return choice == "widen";
+  return !cpu_has_native_bf16();
 }
 
 at::Tensor linear(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias) {

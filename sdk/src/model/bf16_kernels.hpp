@@ -7,7 +7,8 @@
 namespace tp::bf16 {
 
 // Whether x · weightᵀ should take the kernels below: both bf16 on a CPU without
-// native bf16 matmul. TUNEPIPE_BF16_KERNELS=aten|widen forces the choice.
+// native bf16 matmul. TUNEPIPE_BF16_KERNELS=aten|widen forces the choice;
+// any other value is an error naming the two.
 bool widen_on_this_cpu(const at::Tensor& x, const at::Tensor& weight);
 
 // x [..., in] (bf16) · weight [out, in] (bf16)ᵀ + bias (bf16, optional), accumulated
