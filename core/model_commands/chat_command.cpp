@@ -35,7 +35,11 @@ Chat open_chat(const po::variables_map& values) {
   chat.tokenizer = call_plugin("model", "hf", [&] { return chat.loaded.stage->tokenizer(); });
   const std::optional<std::string> system =
       values.count("system") ? std::optional(values["system"].as<std::string>()) : std::nullopt;
-  chat.chat_template = make_chat_template(values["template"].as<std::string>(), system);
+  const std::optional<std::string> template_name = chosen_template(values, *chat.loaded.stage);
+  if (!template_name)
+    throw UsageError(fmt::format("{} ships no chat template: give --template NAME (chatml, ernie, llama3, …)",
+                                 values["model"].as<std::string>()));
+  chat.chat_template = make_chat_template(*template_name, system, *chat.loaded.stage);
   const DecoderConfig& model = chat.loaded.model->config();
   chat.config = generation_config(values);
   chat.config.pad_token_id = model.pad_token_id.value_or(0);
@@ -101,12 +105,13 @@ int run_command_chat(const std::vector<std::string>& args) {
   po::options_description options("chat options");
   options.add_options()("model", po::value<std::string>()->required(), "HF checkpoint folder")(
       "adapter", po::value<std::string>(), kAdapterHelp)(
-      "template", po::value<std::string>()->required(), "the model family's chat template plugin (chatml, ernie, …)")(
+      "template", po::value<std::string>(),
+      "chat template plugin (chatml, ernie, …; default: jinja, the model's own template)")(
       "system", po::value<std::string>(), "system prompt (default: the template's)")(
       "batch", po::value<std::int64_t>(), "answer each line as its own one-turn conversation, this many per batch");
   add_generation_options(options);
   const ParsedArgs parsed = parse_command_line(
-      "chat", "--model DIR [--adapter DIR] --template NAME [--system TEXT] [--batch N] [generation options] < turns",
+      "chat", "--model DIR [--adapter DIR] [--template NAME] [--system TEXT] [--batch N] [generation options] < turns",
       options, {}, args);
   if (parsed.help_shown) return 0;
   const po::variables_map& values = parsed.values;

@@ -1,5 +1,7 @@
 #include "checkpoint_folder.hpp"
 
+#include "tunepipe/checkpoint_dtype.hpp"
+
 #include <ATen/ATen.h>
 #include <fmt/format.h>
 #include <unistd.h>
@@ -95,13 +97,8 @@ struct TemporaryFolder {
 }  // namespace
 
 std::string output_dtype(const fs::path& source, const std::optional<std::string>& requested) {
-  if (requested) return dtype_named(*requested).ours;
-  const json config = read_config(source);
-  for (const char* key : {"dtype", "torch_dtype"})
-    if (config.is_object() && config.contains(key))
-      for (const DtypeName& d : kDtypes)
-        if (config[key] == d.hf) return d.ours;
-  return "fp32";
+  if (requested && *requested != "auto") return dtype_named(*requested).ours;
+  return checkpoint_dtype(source);
 }
 
 void check_output_folder(const fs::path& out, bool replace) {

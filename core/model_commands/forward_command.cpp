@@ -138,7 +138,8 @@ int run_command_forward(const std::vector<std::string>& args) {
   options.add_options()("model", po::value<std::string>()->required(), "HF checkpoint folder")(
       "adapter", po::value<std::string>(), kAdapterHelp)(
       "out", po::value<std::string>()->required(), "safetensors file to write: logits, attention_mask (and loss)")(
-      "dtype", po::value<std::string>()->default_value("fp32"), "fp32, bf16 or fp16")(
+      "dtype", po::value<std::string>()->default_value("auto"),
+      "auto (the checkpoint's own, from its config.json; fp32 when it names none), fp32, bf16 or fp16")(
       "device", po::value<std::string>()->default_value("cpu"), "cpu, cuda, cuda:N or auto")(
       "labels", po::value<std::string>(), "file with one line of labels per sequence (-100: not trained); adds loss")(
       "incremental", "decode through the KV cache: --prefill tokens at once, then one token per step")(

@@ -22,7 +22,7 @@ namespace po = boost::program_options;
 namespace {
 
 constexpr const char* kUsage =
-    "--model DIR [--adapter DIR] (--prompt TEXT | --prompt-ids IDS) [--template NAME [--system TEXT]] [--max-new-tokens N] "
+    "--model DIR [--adapter DIR] (--prompt TEXT | --prompt-ids IDS) [--template NAME | --raw] [--system TEXT] [--max-new-tokens N] "
     "[--greedy | --temperature T --top-k K --top-p P --seed S] [--repetition-penalty R] [--dtype D] [--device D] "
     "[--print-ids] [--ignore-eos] [--timings]";
 
@@ -53,9 +53,13 @@ int run_command_generate(const std::vector<std::string>& args) {
   po::options_description options("generate options");
   options.add_options()("model", po::value<std::string>()->required(), "HF checkpoint folder")(
       "adapter", po::value<std::string>(), kAdapterHelp)(
-      "prompt", po::value<std::string>(), "the prompt text (raw unless --template is given)")(
+      "prompt", po::value<std::string>(),
+      "the prompt text, a user turn in the chat template (the model's own unless --template; raw with --raw or "
+      "when the model ships none)")(
+      "raw", "the prompt as it is, in no chat template")(
       "prompt-ids", po::value<std::string>(), "the prompt as space-separated token ids")(
-      "template", po::value<std::string>(), "chat template plugin that wraps the prompt as a user turn")(
+      "template", po::value<std::string>(),
+      "chat template plugin that wraps the prompt as a user turn (default: jinja, the model's own template)")(
       "system", po::value<std::string>(), "system prompt for the template (default: the template's)")(
       "print-ids", "print the generated token ids instead of text")(
       "ignore-eos", "generate --max-new-tokens tokens, through stop tokens (for benchmarks)")(
@@ -82,10 +86,13 @@ int run_command_generate(const std::vector<std::string>& args) {
   } else {
     tokenizer = call_plugin("model", "hf", [&] { return loaded.stage->tokenizer(); });
     const std::string text = values["prompt"].as<std::string>();
-    if (values.count("template")) {
+    if (values.count("raw") && values.count("template")) throw UsageError("give at most one of --raw and --template");
+    const std::optional<std::string> template_name =
+        values.count("raw") ? std::nullopt : chosen_template(values, *loaded.stage);
+    if (template_name) {
       const std::optional<std::string> system =
           values.count("system") ? std::optional(values["system"].as<std::string>()) : std::nullopt;
-      const auto chat_template = make_chat_template(values["template"].as<std::string>(), system);
+      const auto chat_template = make_chat_template(*template_name, system, *loaded.stage);
       Conversation conversation;
       conversation.turns.push_back(Turn{Role::User, text, false});
       prompt = prompt_ids(*chat_template, *tokenizer, conversation);

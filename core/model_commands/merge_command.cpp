@@ -16,7 +16,7 @@ int run_command_merge(const std::vector<std::string>& args) {
   options.add_options()("model", po::value<std::string>()->required(), "HF checkpoint folder")(
       "adapter", po::value<std::string>()->required(), kAdapterHelp)(
       "out", po::value<std::string>()->required(), "the merged checkpoint folder to write")(
-      "dtype", po::value<std::string>(), "fp32, bf16 or fp16 (default: the model's own, from its config.json)")(
+      "dtype", po::value<std::string>(), "auto, fp32, bf16 or fp16 (default: auto, the model's own, from its config.json)")(
       "device", po::value<std::string>()->default_value("cpu"), "where to merge: cpu, cuda, cuda:N or auto")(
       "force", "replace --out when it exists and is not empty");
   const ParsedArgs parsed = parse_command_line(

@@ -30,7 +30,8 @@ void add_generation_options(po::options_description& options) {
       "stop", po::value<std::vector<std::string>>()->composing(),
       "end the answer before this text (repeatable; checked on the decoded text, so it may span tokens)")(
       "seed", po::value<std::uint64_t>()->default_value(0), "seed for sampling")(
-      "dtype", po::value<std::string>()->default_value("fp32"), "fp32, bf16 or fp16")(
+      "dtype", po::value<std::string>()->default_value("auto"),
+      "auto (the checkpoint's own, from its config.json; fp32 when it names none), fp32, bf16 or fp16")(
       "device", po::value<std::string>()->default_value("auto"), "cpu, cuda, cuda:N or auto");
 }
 
@@ -47,13 +48,22 @@ GenerationConfig generation_config(const po::variables_map& values) {
   return config;
 }
 
-std::unique_ptr<TemplateStage> make_chat_template(const std::string& name, const std::optional<std::string>& system) {
+std::unique_ptr<TemplateStage> make_chat_template(const std::string& name, const std::optional<std::string>& system,
+                                                  const ModelStage& model) {
   const PluginInfo* plugin = plugin_registry().find("template", name);
   if (plugin == nullptr) throw Error(fmt::format("no template plugin \"{}\" (see `tunepipe plugins`)", name));
   std::vector<std::string> assignments{"max_length=0"};
   if (system) assignments.push_back("system=" + *system);
   StageConfig config{"template", "template", plugin, options_from_assignments(*plugin, "template", assignments)};
-  return create_stage<TemplateStage>(config, StageContext{});
+  StageContext context;
+  context.model = &model;
+  return create_stage<TemplateStage>(config, context);
+}
+
+std::optional<std::string> chosen_template(const po::variables_map& values, const ModelStage& model) {
+  if (values.count("template")) return values["template"].as<std::string>();
+  const bool ships_one = call_plugin("model", "hf", [&] { return model.chat_template("").has_value(); });
+  return ships_one ? std::optional<std::string>("jinja") : std::nullopt;
 }
 
 std::vector<std::string> stop_strings(const po::variables_map& values) {

@@ -11,6 +11,7 @@
 #include "tunepipe/causal_lm.hpp"
 #include "tunepipe/chat_generation.hpp"
 #include "tunepipe/generation.hpp"
+#include "tunepipe/model.hpp"
 #include "tunepipe/template.hpp"
 #include "tunepipe/tokenizer.hpp"
 
@@ -22,8 +23,14 @@ void add_generation_options(boost::program_options::options_description& options
 // Greedy unless a sampling option is given (or --greedy overrides them).
 GenerationConfig generation_config(const boost::program_options::variables_map& values);
 
-// The template plugin `name`, with no length limit and the given system prompt (if any).
-std::unique_ptr<TemplateStage> make_chat_template(const std::string& name, const std::optional<std::string>& system);
+// The template plugin `name` for `model`, with no length limit and the given system prompt (if any).
+std::unique_ptr<TemplateStage> make_chat_template(const std::string& name, const std::optional<std::string>& system,
+                                                  const ModelStage& model);
+
+// The --template given, else "jinja" (the model's own template) when the model
+// ships one; nullopt when it ships none.
+std::optional<std::string> chosen_template(const boost::program_options::variables_map& values,
+                                           const ModelStage& model);
 
 // The --stop strings given (none: an empty list).
 std::vector<std::string> stop_strings(const boost::program_options::variables_map& values);

@@ -4,6 +4,7 @@
 #include <ATen/core/grad_mode.h>
 
 #include "checkpoint_config.hpp"
+#include "tunepipe/checkpoint_dtype.hpp"
 #include "decoder_config.hpp"
 #include "hf_causal_lm.hpp"
 #include "tensor_placement.hpp"
@@ -26,8 +27,9 @@ OptionSchema HfModel::schema() {
   schema.add(list_option("extra_special_tokens", std::vector<std::string>{},
                          "tokens to split out of text whole, as tokenizer.add_tokens(..., special_tokens=True) does"));
   schema.add(string_option("eos_token", "", "replaces the tokenizer config's EOS token (\"\": keep it)"));
-  schema.add(choice_option("dtype", "fp32", {"fp32", "bf16", "fp16"},
-                           "dtype the weights are converted to when loaded (the checkpoint's own dtype does not matter)"));
+  schema.add(choice_option("dtype", "auto", {"auto", "fp32", "bf16", "fp16"},
+                           "dtype the weights are loaded in: auto is the checkpoint's own (config.json's dtype or "
+                           "torch_dtype; fp32 when it names none), as transformers 5 loads it"));
   schema.add(string_option("device", "auto",
                            "where the weights live: auto (the first GPU when one is usable, else cpu), cpu, cuda, cuda:N"));
   return schema;
@@ -53,12 +55,18 @@ std::shared_ptr<const Tokenizer> HfModel::tokenizer() const {
 
 std::shared_ptr<CausalLM> HfModel::load() const {
   DecoderConfig config = read_decoder_config(path_);
-  const at::TensorOptions target = at::TensorOptions().dtype(parse_dtype(dtype_)).device(resolve_device(device_));
+  const at::TensorOptions target = at::TensorOptions().dtype(parse_dtype(resolve_dtype(dtype_, path_))).device(resolve_device(device_));
   // No autograd history for the frozen weights; not inference mode, whose
   // tensors could not be saved for backward when training adapters.
   const at::NoGradGuard no_grad;
   const safetensors::Checkpoint checkpoint = safetensors::Checkpoint::open(path_);
   return std::make_shared<HfCausalLM>(std::move(config), WeightLoader(checkpoint, target));
+}
+
+std::optional<ModelChatTemplate> HfModel::chat_template(const std::string& name) const {
+  std::optional<ModelChatTemplate> found = read_chat_template(path_, name);
+  if (found) found->tokens = template_tokens(*tokenizer());
+  return found;
 }
 
 }  // namespace tp::hf

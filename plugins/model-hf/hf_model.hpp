@@ -18,6 +18,7 @@ class HfModel : public ModelStage {
   ModelInfo info() const override;
   std::shared_ptr<const Tokenizer> tokenizer() const override;
   std::shared_ptr<CausalLM> load() const override;
+  std::optional<ModelChatTemplate> chat_template(const std::string& name) const override;
 
  private:
   std::filesystem::path path_;

@@ -19,13 +19,16 @@ tp::templates::RoleFormat chatml_format(bool render_empty_system) {
 
 }  // namespace
 
-ChatmlTemplate::ChatmlTemplate(const tp::Options& options, const tp::StageContext&)
-    : RoleFormatTemplate(options, chatml_format(options.get_string("empty_system") == "block"),
+ChatmlTemplate::ChatmlTemplate(const tp::Options& options, const tp::StageContext& context)
+    : RoleFormatTemplate(options, context, chatml_format(options.get_string("empty_system") == "block"),
                          {"<|im_end|>", "<|endoftext|>"}) {}
 
 tp::OptionSchema ChatmlTemplate::schema() {
   tp::OptionSchema schema = tp::templates::family_schema(
-      "You are a helpful assistant.", "no system prompt, rendered as the empty_system option says");
+      "You are a helpful assistant.",
+      "no system prompt, rendered as the empty_system option says. Unset, the model's own default applies when its "
+      "chat template inserts one (Qwen2.5: \"You are Qwen, created by Alibaba Cloud. You are a helpful assistant.\"), "
+      "else this default");
   schema.add(tp::choice_option(
       "empty_system", "block", {"block", "omit"},
       "what an empty system prompt (system = \"\") renders: \"block\" an empty system turn "

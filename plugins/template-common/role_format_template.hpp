@@ -12,7 +12,10 @@ namespace tp::templates {
 
 class RoleFormatTemplate : public TemplateStage {
  public:
-  RoleFormatTemplate(const Options& options, RoleFormat format, std::vector<std::string> stop_strings);
+  // Without a `system` option, the model's own default system prompt is
+  // adopted when its chat template renders one this format reproduces.
+  RoleFormatTemplate(const Options& options, const StageContext& context, RoleFormat format,
+                     std::vector<std::string> stop_strings);
 
   std::vector<Segment> render(const Conversation& conversation) const override;
   std::vector<Segment> render_prompt(const Conversation& conversation) const override;

@@ -17,8 +17,8 @@ tp::templates::RoleFormat ernie_format() {
 
 }  // namespace
 
-ErnieTemplate::ErnieTemplate(const tp::Options& options, const tp::StageContext&)
-    : RoleFormatTemplate(options, ernie_format(), {"<|end_of_sentence|>", "</s>"}) {}
+ErnieTemplate::ErnieTemplate(const tp::Options& options, const tp::StageContext& context)
+    : RoleFormatTemplate(options, context, ernie_format(), {"<|end_of_sentence|>", "</s>"}) {}
 
 tp::OptionSchema ErnieTemplate::schema() {
   return tp::templates::family_schema(

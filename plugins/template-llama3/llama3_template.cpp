@@ -19,8 +19,8 @@ tp::templates::RoleFormat llama3_format() {
 
 }  // namespace
 
-Llama3Template::Llama3Template(const tp::Options& options, const tp::StageContext&)
-    : RoleFormatTemplate(options, llama3_format(), {"<|eot_id|>", "<|end_of_text|>"}) {}
+Llama3Template::Llama3Template(const tp::Options& options, const tp::StageContext& context)
+    : RoleFormatTemplate(options, context, llama3_format(), {"<|eot_id|>", "<|end_of_text|>"}) {}
 
 tp::OptionSchema Llama3Template::schema() {
   return tp::templates::family_schema(

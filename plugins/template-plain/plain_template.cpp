@@ -19,8 +19,8 @@ tp::templates::RoleFormat plain_format(const tp::Options& options) {
 
 }  // namespace
 
-PlainTemplate::PlainTemplate(const tp::Options& options, const tp::StageContext&)
-    : RoleFormatTemplate(options, plain_format(options), {options.get_string("eos")}) {}
+PlainTemplate::PlainTemplate(const tp::Options& options, const tp::StageContext& context)
+    : RoleFormatTemplate(options, context, plain_format(options), {options.get_string("eos")}) {}
 
 tp::OptionSchema PlainTemplate::schema() {
   tp::OptionSchema schema = tp::templates::family_schema("", "no instruction line");

@@ -203,6 +203,8 @@ std::optional<std::string> Options::find_string(std::string_view name) const {
   return get_string(name);
 }
 
+bool Options::is_default(std::string_view name) const { return !entry(name).second.known(); }
+
 Location Options::location(std::string_view name) const {
   auto it = values_.find(name);
   return it == values_.end() || !it->second.second.known() ? section_location_ : it->second.second;

@@ -3,8 +3,10 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 
+#include "tunepipe/chat_template.hpp"
 #include "tunepipe/stage.hpp"
 #include "tunepipe/tokenizer.hpp"
 
@@ -30,6 +32,9 @@ class ModelStage : public Stage {
   // stage's dtype and on its device; throws tp::Error naming the file, the
   // config key or the tensor at fault.
   virtual std::shared_ptr<CausalLM> load() const = 0;
+  // The checkpoint's own chat template (`name` empty: the default one), with
+  // the tokens of this stage's tokenizer; nullopt when it ships none.
+  virtual std::optional<ModelChatTemplate> chat_template(const std::string& name) const = 0;
 };
 
 }  // namespace tp

@@ -91,6 +91,8 @@ class Options {
   std::optional<std::string> find_string(std::string_view name) const;
   const Value& get(std::string_view name) const;
 
+  // Whether the option took its schema default (the pipeline and --set left it out).
+  bool is_default(std::string_view name) const;
   // Where the option was set; the section header when it took its default.
   Location location(std::string_view name) const;
   const std::string& section() const { return section_; }

@@ -8,6 +8,8 @@
 
 namespace tp {
 
+class ModelStage;
+
 struct StageContext {
   std::string pipeline_name;
   std::filesystem::path output_dir;
@@ -16,6 +18,10 @@ struct StageContext {
   // The run continues from a checkpoint (`run --resume`): sinks append to
   // what the interrupted run wrote instead of starting afresh.
   bool resuming = false;
+  // The pipeline's model, for the stages made after it (a template reads the
+  // model's own chat template and tokens); null where there is no model
+  // (`tunepipe render`).
+  const ModelStage* model = nullptr;
 };
 
 class Stage {

@@ -38,6 +38,11 @@ class TemplateStage : public Stage {
   // Whether turn i of the conversation is trained under the train_on option.
   bool is_trained(const Conversation& conversation, std::size_t turn_index) const;
 
+ protected:
+  // A family plugin adopts the model's own default system prompt with this
+  // when the pipeline sets none.
+  void set_default_system(std::string system) { default_system_ = std::move(system); }
+
  private:
   std::string default_system_;
   std::size_t max_length_;

@@ -312,6 +312,14 @@ Value Interpreter::define_macro(const Stmt& stmt, const ScopePtr& scope) {
   std::weak_ptr<Scope> closure = scope;
   const Stmt* macro = &stmt;
   return Value::function(stmt.name, [this, closure, macro](CallArgs& args) -> Value {
+    constexpr int kMaxCallDepth = 500;  // Python's recursion limit stops jinja2 near here too
+    if (call_depth_ >= kMaxCallDepth)
+      runtime_fail(fmt::format("macro '{}' recursed deeper than {} calls", macro->name, kMaxCallDepth));
+    ++call_depth_;
+    struct Leave {
+      int& depth;
+      ~Leave() { --depth; }
+    } leave{call_depth_};
     auto defining = closure.lock();
     if (!defining) runtime_fail(fmt::format("macro '{}' called outside the scope that defined it", macro->name));
     auto frame = child_of(defining);

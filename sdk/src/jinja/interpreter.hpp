@@ -65,6 +65,7 @@ class Interpreter {
   std::string* out_ = nullptr;
   std::string* root_out_ = nullptr;
   std::vector<std::pair<std::size_t, std::size_t>>* generation_spans_ = nullptr;
+  int call_depth_ = 0;
 };
 
 }  // namespace tp::jinja

@@ -105,6 +105,7 @@ class Parser {
   }
 
   std::unique_ptr<Stmt> parse_statement() {
+    const DepthGuard guard(*this);
     const Token& tag = current();
     if (tag.type != TokenType::Name) fail(tag, fmt::format("expected a tag name, found {}", describe(tag)));
     auto stmt = std::make_unique<Stmt>();
@@ -344,6 +345,7 @@ class Parser {
   }
 
   ExprPtr parse_not() {
+    const DepthGuard guard(*this);
     if (is_name(current(), "not")) {
       const Token& at = advance();
       auto expr = make(Expr::Kind::Unary, at);
@@ -423,7 +425,20 @@ class Parser {
     return left;
   }
 
+  // Bounds the recursion of nested expressions and blocks, so a hostile
+  // template (GGUF metadata is untrusted) is an error, not a stack overflow.
+  struct DepthGuard {
+    Parser& parser;
+    explicit DepthGuard(Parser& p) : parser(p) {
+      if (++parser.depth_ > kMaxDepth)
+        parser.fail(parser.current(), fmt::format("the template nests deeper than {} levels", kMaxDepth));
+    }
+    ~DepthGuard() { --parser.depth_; }
+  };
+  static constexpr int kMaxDepth = 200;
+
   ExprPtr parse_unary(bool with_filter) {
+    const DepthGuard guard(*this);
     ExprPtr node;
     if (is_op(current(), "-") || is_op(current(), "+")) {
       const Token& at = advance();
@@ -599,6 +614,7 @@ class Parser {
 
   ExprPtr parse_call(ExprPtr callee) {
     auto call = make(Expr::Kind::Call, current());
+    call->at = callee->at;  // errors of a call point at what is called
     call->children.push_back(std::move(callee));
     parse_arguments(*call);
     return call;
@@ -672,6 +688,7 @@ class Parser {
   const std::string& name_;
   std::size_t pos_ = 0;
   int loop_depth_ = 0;
+  int depth_ = 0;
 };
 
 }  // namespace
