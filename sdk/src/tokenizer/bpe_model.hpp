@@ -28,15 +28,16 @@ struct BpeOptions {
 
 class BpeModel {
  public:
-  // `tokens[id]` is the vocabulary form ("Ġhi") of each id. Throws
-  // std::invalid_argument naming what is wrong.
+  // `tokens[id]` is the vocabulary form ("Ġhi") of each id.
   BpeModel(std::vector<std::string> tokens, BpeOptions options);
 
-  // Merges get their rank in the order they are added.
+  // Merges get their rank in the order they are added; throws std::invalid_argument
+  // for a merge of tokens outside the vocabulary.
   void reserve_merges(std::size_t count) { merges_.reserve(count); }
   void add_merge(std::string_view left, std::string_view right);
 
-  // Appends the ids of one pre-tokenized word given as raw bytes.
+  // Appends the ids of one pre-tokenized word: raw bytes when byte_level, else UTF-8 text.
+  // Throws tp::Error when it needs an unk_token that is not in the vocabulary.
   void encode_word(std::string_view word, std::vector<std::int32_t>& out) const;
 
   std::optional<std::int32_t> token_to_id(std::string_view token) const;
