@@ -208,11 +208,12 @@ def reference_ids(model: str, add_special: bool):
     return tuple(reference(model).encode(texts(), add_special))
 
 
-def describe_mismatches(model: str, items, ours, expected, what: str) -> str:
+def describe_mismatches(model: str, items, ours, expected, what: str, tokens=None) -> str:
+    """The first differences of two lists of id lists or strings; `tokens(ids)` names ids (default: the reference's)."""
     bad = [i for i in range(len(items)) if ours[i] != expected[i]]
     if not bad:
         return ""
-    ref = reference(model)
+    tokens = tokens or reference(model).tokens
     lines = [f"{model}: {len(bad)} of {len(items)} strings differ in {what}; first {min(len(bad), SHOWN_MISMATCHES)}:"]
     for i in bad[:SHOWN_MISMATCHES]:
         a, b = list(ours[i]), list(expected[i])
@@ -220,8 +221,8 @@ def describe_mismatches(model: str, items, ours, expected, what: str) -> str:
             first = next((k for k in range(min(len(a), len(b))) if a[k] != b[k]), min(len(a), len(b)))
             lines.append(f"  [{i}] text {items[i]!r}\n"
                          f"      first difference at position {first}\n"
-                         f"      ours     {a[first:first + 8]} {ref.tokens(a[first:first + 8])}\n"
-                         f"      expected {b[first:first + 8]} {ref.tokens(b[first:first + 8])}")
+                         f"      ours     {a[first:first + 8]} {tokens(a[first:first + 8])}\n"
+                         f"      expected {b[first:first + 8]} {tokens(b[first:first + 8])}")
         else:
             lines.append(f"  [{i}] input {items[i]!r}\n      ours     {ours[i]!r}\n      expected {expected[i]!r}")
     return "\n".join(lines)

@@ -1,7 +1,9 @@
 #pragma once
-// The tokenizer of a model family: byte-level BPE (tokenizer.json, or vocab.json
-// + merges.txt) or SentencePiece (tokenizer.model), with the added/special
-// tokens and BOS/EOS behaviour of tokenizer_config.json. Ids equal HF tokenizers.
+// The tokenizer of a model family: BPE from tokenizer.json (byte-level, or ▁
+// spaces with byte fallback, with its normalizers, pre-tokenizers, post-processor
+// and decoders) or vocab.json + merges.txt, or SentencePiece (tokenizer.model),
+// with the added/special tokens and BOS/EOS behaviour of tokenizer_config.json.
+// Ids equal HF tokenizers.
 #include <cstdint>
 #include <filesystem>
 #include <memory>

@@ -1,8 +1,7 @@
 #include "tokenizer/added_tokens.hpp"
 
+#include "tokenizer/char_classes.hpp"
 #include "tokenizer/utf8.hpp"
-
-#include <utf8proc.h>
 
 #include <algorithm>
 #include <stdexcept>
@@ -10,21 +9,6 @@
 namespace tp {
 
 namespace {
-
-// Rust's `\w`: alphabetic, marks, decimal numbers, connector punctuation and
-// join controls.
-bool is_word_char(char32_t cp) {
-  if (cp < 0x80) return (cp >= '0' && cp <= '9') || (cp >= 'a' && cp <= 'z') || (cp >= 'A' && cp <= 'Z') || cp == '_';
-  if (cp == 0x200C || cp == 0x200D) return true;
-  switch (utf8proc_category(static_cast<utf8proc_int32_t>(cp))) {
-    case UTF8PROC_CATEGORY_LU: case UTF8PROC_CATEGORY_LL: case UTF8PROC_CATEGORY_LT: case UTF8PROC_CATEGORY_LM:
-    case UTF8PROC_CATEGORY_LO: case UTF8PROC_CATEGORY_NL: case UTF8PROC_CATEGORY_MN: case UTF8PROC_CATEGORY_MC:
-    case UTF8PROC_CATEGORY_ME: case UTF8PROC_CATEGORY_ND: case UTF8PROC_CATEGORY_PC:
-      return true;
-    default:
-      return false;
-  }
-}
 
 char32_t last_code_point(std::string_view text) {
   std::size_t start = text.size() - 1;
@@ -78,19 +62,23 @@ void AddedVocabulary::add(AddedToken token) {
   built_ = false;
 }
 
-void AddedVocabulary::build() {
+void AddedVocabulary::build(const ContentNormalizer& normalize_content) {
   raw_ = Matcher{};
   normalized_ = Matcher{};
   has_normalized_ = false;
+  match_texts_.clear();
   for (std::size_t i = 0; i < tokens_.size(); ++i) {
-    has_normalized_ = has_normalized_ || tokens_[i].normalized;
-    Matcher& matcher = tokens_[i].normalized ? normalized_ : raw_;
-    matcher.by_first_byte[static_cast<unsigned char>(tokens_[i].content[0])].push_back(i);
+    const bool normalized = tokens_[i].normalized;
+    has_normalized_ = has_normalized_ || normalized;
+    match_texts_.push_back(normalized && normalize_content ? normalize_content(tokens_[i].content) : tokens_[i].content);
+    if (match_texts_.back().empty()) continue;
+    Matcher& matcher = normalized ? normalized_ : raw_;
+    matcher.by_first_byte[static_cast<unsigned char>(match_texts_.back()[0])].push_back(i);
   }
   for (Matcher* matcher : {&raw_, &normalized_}) {
     for (auto& candidates : matcher->by_first_byte) {
       std::stable_sort(candidates.begin(), candidates.end(), [this](std::size_t a, std::size_t b) {
-        return tokens_[a].content.size() > tokens_[b].content.size();
+        return match_texts_[a].size() > match_texts_[b].size();
       });
     }
   }
@@ -102,6 +90,12 @@ const AddedToken* AddedVocabulary::find(std::int32_t id) const {
   return it == index_by_id_.end() ? nullptr : &tokens_[it->second];
 }
 
+const std::string* AddedVocabulary::shown_text(std::int32_t id) const {
+  const auto it = index_by_id_.find(id);
+  if (it == index_by_id_.end()) return nullptr;
+  return it->second < match_texts_.size() ? &match_texts_[it->second] : &tokens_[it->second].content;
+}
+
 const AddedToken* AddedVocabulary::find(std::string_view content) const {
   const auto it = index_by_content_.find(std::string(content));
   return it == index_by_content_.end() ? nullptr : &tokens_[it->second];
@@ -110,7 +104,7 @@ const AddedToken* AddedVocabulary::find(std::string_view content) const {
 std::optional<std::size_t> AddedVocabulary::longest_match_at(const Matcher& matcher, std::string_view text,
                                                              std::size_t pos) const {
   for (std::size_t index : matcher.by_first_byte[static_cast<unsigned char>(text[pos])]) {
-    if (text.substr(pos).starts_with(tokens_[index].content)) return index;
+    if (text.substr(pos).starts_with(match_texts_[index])) return index;
   }
   return std::nullopt;
 }
@@ -127,11 +121,11 @@ void AddedVocabulary::split(std::string_view text, bool normalized, std::vector<
       continue;
     }
     const AddedToken& token = tokens_[*index];
-    std::size_t start = pos, stop = pos + token.content.size();
+    std::size_t start = pos, stop = pos + match_texts_[*index].size();
     pos = stop;  // a discarded match still consumes its text, as Aho-Corasick iteration does
     if (token.single_word) {
-      const bool word_before = start > 0 && is_word_char(last_code_point(text.substr(0, start)));
-      const bool word_after = stop < text.size() && is_word_char(first_code_point(text.substr(stop)));
+      const bool word_before = start > 0 && char_classes::is_word(last_code_point(text.substr(0, start)));
+      const bool word_after = stop < text.size() && char_classes::is_word(first_code_point(text.substr(stop)));
       if (word_before || word_after) continue;
     }
     if (token.lstrip) start = std::max(whitespace_start_before(text, start), segment_start);

@@ -3,6 +3,7 @@
 // it, as HF's AddedVocabulary does: leftmost-longest matching, first the tokens
 // that match the raw text, then, in each normalised piece, the `normalized` ones.
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -30,10 +31,13 @@ struct TextSegment {
 
 class AddedVocabulary {
  public:
+  // The text a `normalized` token is matched as: its content through the normalizers.
+  using ContentNormalizer = std::function<std::string(std::string_view)>;
+
   // A later token with the same id or content replaces the earlier one.
   // Call build() after the last add() and before split().
   void add(AddedToken token);
-  void build();
+  void build(const ContentNormalizer& normalize_content = {});
 
   // Splits `text` on the tokens whose `normalized` flag equals `normalized`;
   // text segments keep pointing into `text`.
@@ -41,6 +45,9 @@ class AddedVocabulary {
   bool has_normalized_tokens() const { return has_normalized_; }
 
   const AddedToken* find(std::int32_t id) const;
+  // What HF shows for the token (id_to_token, decode): the content, through
+  // the normalizers for a `normalized` token. nullptr for other ids.
+  const std::string* shown_text(std::int32_t id) const;
   const AddedToken* find(std::string_view content) const;
   const std::vector<AddedToken>& tokens() const { return tokens_; }
 
@@ -51,6 +58,7 @@ class AddedVocabulary {
   std::optional<std::size_t> longest_match_at(const Matcher& matcher, std::string_view text, std::size_t pos) const;
 
   std::vector<AddedToken> tokens_;
+  std::vector<std::string> match_texts_;  // per token: what split() looks for
   std::unordered_map<std::int32_t, std::size_t> index_by_id_;
   std::unordered_map<std::string, std::size_t> index_by_content_;
   Matcher raw_, normalized_;

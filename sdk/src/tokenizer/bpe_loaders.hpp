@@ -1,5 +1,5 @@
 #pragma once
-// Builders of the byte-level BPE tokenizer from HF's file formats.
+// Builders of the BPE tokenizer from HF's file formats.
 #include "tokenizer/tokenizer_config.hpp"
 #include "tunepipe/tokenizer.hpp"
 
@@ -17,8 +17,8 @@ inline constexpr const char* kQwen2SplitPattern =
 inline constexpr const char* kGpt2SplitPattern =
     R"('s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+)";
 
-// True when tokenizer.json describes a BPE model with byte-level pre-tokenization.
-bool is_byte_level_bpe(const nlohmann::json& tokenizer_json);
+// True when tokenizer.json describes a BPE model (the kind load_bpe_tokenizer_json reads).
+bool is_bpe_tokenizer_json(const nlohmann::json& tokenizer_json);
 
 // Throws tp::Error naming `file` and the feature for anything unsupported.
 std::shared_ptr<const Tokenizer> load_bpe_tokenizer_json(const std::filesystem::path& file,

@@ -1,27 +1,29 @@
 #include "tokenizer/bpe_model.hpp"
 
 #include "tokenizer/byte_level.hpp"
+#include "tokenizer/utf8.hpp"
+#include "tunepipe/error.hpp"
+
+#include <fmt/format.h>
 
 #include <algorithm>
 #include <stdexcept>
 
 namespace tp {
 
-BpeModel::BpeModel(std::vector<std::string> tokens, bool ignore_merges)
-    : tokens_(std::move(tokens)), ignore_merges_(ignore_merges) {
+BpeModel::BpeModel(std::vector<std::string> tokens, BpeOptions options)
+    : tokens_(std::move(tokens)), options_(std::move(options)) {
   ids_.reserve(tokens_.size());
   for (std::size_t id = 0; id < tokens_.size(); ++id) {
     if (!tokens_[id].empty()) ids_.emplace(tokens_[id], static_cast<std::int32_t>(id));
   }
   const auto& symbols = byte_level::byte_symbols();
   for (int b = 0; b < 256; ++b) {
-    const auto id = token_to_id(symbols[b]);
-    if (!id) {
-      throw std::invalid_argument("the vocabulary lacks the byte-level token \"" + symbols[b] + "\" of byte " +
-                                  std::to_string(b));
-    }
-    byte_ids_[b] = *id;
+    byte_ids_[b] = token_to_id(symbols[b]).value_or(-1);
+    fallback_ids_[b] = token_to_id(fmt::format("<0x{:02X}>", b)).value_or(-1);
   }
+  for (int c = 0; c < 128; ++c) ascii_ids_[c] = token_to_id(std::string(1, static_cast<char>(c))).value_or(-1);
+  if (options_.unk_token) unk_id_ = token_to_id(*options_.unk_token);
 }
 
 void BpeModel::add_merge(std::string_view left, std::string_view right) {
@@ -127,14 +129,69 @@ void BpeModel::merge_symbols(std::vector<std::int32_t>& symbols) const {
   std::erase(symbols, kGone);
 }
 
+std::optional<std::int32_t> BpeModel::char_id(std::string_view character) const {
+  if (character.size() == 1 && static_cast<unsigned char>(character[0]) < 0x80) {
+    const std::int32_t id = ascii_ids_[static_cast<unsigned char>(character[0])];
+    return id < 0 ? std::nullopt : std::optional<std::int32_t>(id);
+  }
+  return token_to_id(character);
+}
+
+void BpeModel::add_unknown(std::string_view character, std::vector<std::int32_t>& symbols,
+                           std::int32_t& pending_unk) const {
+  if (options_.byte_fallback &&
+      std::all_of(character.begin(), character.end(), [&](char c) { return fallback_ids_[static_cast<unsigned char>(c)] >= 0; })) {
+    // HF leaves a pending unknown token pending here: it follows these bytes.
+    for (char c : character) symbols.push_back(fallback_ids_[static_cast<unsigned char>(c)]);
+    return;
+  }
+  if (!options_.unk_token) return;
+  if (!unk_id_) throw Error("the BPE model's unk_token \"" + *options_.unk_token + "\" is not in its vocabulary");
+  if (pending_unk >= 0 && !options_.fuse_unk) symbols.push_back(pending_unk);
+  pending_unk = *unk_id_;
+}
+
+void BpeModel::initial_symbols(std::string_view word, std::vector<std::int32_t>& symbols) const {
+  std::int32_t pending_unk = -1;
+  const auto known = [&](std::int32_t id) {
+    if (pending_unk >= 0) symbols.push_back(pending_unk);
+    pending_unk = -1;
+    symbols.push_back(id);
+  };
+  if (options_.byte_level) {
+    const auto& alphabet = byte_level::byte_symbols();
+    for (char c : word) {
+      const std::int32_t id = byte_ids_[static_cast<unsigned char>(c)];
+      if (id >= 0) {
+        known(id);
+      } else {
+        add_unknown(alphabet[static_cast<unsigned char>(c)], symbols, pending_unk);
+      }
+    }
+  } else {
+    for (std::size_t pos = 0; pos < word.size();) {
+      const std::size_t length = std::min(utf8::sequence_length(static_cast<unsigned char>(word[pos])), word.size() - pos);
+      const std::string_view character = word.substr(pos, length);
+      pos += length;
+      if (const auto id = char_id(character)) {
+        known(*id);
+      } else {
+        add_unknown(character, symbols, pending_unk);
+      }
+    }
+  }
+  if (pending_unk >= 0) symbols.push_back(pending_unk);
+}
+
 void BpeModel::encode_word(std::string_view word, std::vector<std::int32_t>& out) const {
   if (word.empty()) return;
-  if (word.size() == 1) {
+  if (options_.byte_level && word.size() == 1 && byte_ids_[static_cast<unsigned char>(word[0])] >= 0) {
     out.push_back(byte_ids_[static_cast<unsigned char>(word[0])]);
     return;
   }
-  if (ignore_merges_) {
-    if (const auto id = token_to_id(byte_level::encode(word))) {
+  if (options_.ignore_merges) {
+    const auto id = options_.byte_level ? token_to_id(byte_level::encode(word)) : token_to_id(word);
+    if (id) {
       out.push_back(*id);
       return;
     }
@@ -143,7 +200,7 @@ void BpeModel::encode_word(std::string_view word, std::vector<std::int32_t>& out
   if (cacheable && cache_.find(word, out)) return;
   thread_local std::vector<std::int32_t> symbols;
   symbols.clear();
-  for (char c : word) symbols.push_back(byte_ids_[static_cast<unsigned char>(c)]);
+  initial_symbols(word, symbols);
   merge_symbols(symbols);
   if (cacheable) cache_.insert(word, symbols);
   out.insert(out.end(), symbols.begin(), symbols.end());

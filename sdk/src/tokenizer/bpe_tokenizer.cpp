@@ -1,8 +1,6 @@
 #include "tokenizer/bpe_tokenizer.hpp"
 
-#include "tokenizer/byte_level.hpp"
 #include "tokenizer/text_checks.hpp"
-#include "tokenizer/utf8.hpp"
 
 namespace tp {
 
@@ -11,8 +9,9 @@ namespace {
 // Reused buffers: encode() is const and may run on several threads at once.
 struct EncodeScratch {
   std::vector<TextSegment> raw_segments, normalized_segments;
-  std::string normalized, prefixed;
-  std::vector<std::string_view> pieces, next_pieces;
+  std::string normalized;
+  std::vector<PreToken> pieces, next_pieces;
+  PieceArena arena;
 };
 
 EncodeScratch& encode_scratch() {
@@ -25,6 +24,10 @@ EncodeScratch& encode_scratch() {
 BpeTokenizer::BpeTokenizer(BpePipeline pipeline, std::unique_ptr<BpeModel> model, AddedVocabulary added,
                            SpecialTokens special)
     : pipeline_(std::move(pipeline)), model_(std::move(model)), added_(std::move(added)), special_(special) {
+  added_.build([this](std::string_view content) {
+    std::string normalized;
+    return pipeline_.normalizer.apply(content, normalized) ? normalized : std::string(content);
+  });
   vocab_size_ = model_->size();
   for (const AddedToken& token : added_.tokens()) {
     if (model_->id_to_token(token.id) == nullptr) ++vocab_size_;
@@ -35,7 +38,7 @@ std::vector<std::int32_t> BpeTokenizer::encode(std::string_view text, bool add_s
   require_valid_utf8(text);
   std::vector<std::int32_t> ids;
   ids.reserve(text.size() / 2 + 2);
-  if (add_special_tokens && special_.add_bos && special_.bos) ids.push_back(*special_.bos);
+  if (add_special_tokens) ids.insert(ids.end(), pipeline_.prefix_ids.begin(), pipeline_.prefix_ids.end());
   auto& segments = encode_scratch().raw_segments;
   segments.clear();
   added_.split(text, /*normalized=*/false, segments);
@@ -44,18 +47,18 @@ std::vector<std::int32_t> BpeTokenizer::encode(std::string_view text, bool add_s
     if (segment.is_token()) {
       ids.push_back(segment.token);
     } else {
-      encode_text(segment.text, ids);
+      encode_text(segment.text, segment.text.data() == text.data(), ids);
     }
   }
-  if (add_special_tokens && special_.add_eos && special_.eos) ids.push_back(*special_.eos);
+  if (add_special_tokens) ids.insert(ids.end(), pipeline_.suffix_ids.begin(), pipeline_.suffix_ids.end());
   return ids;
 }
 
-void BpeTokenizer::encode_text(std::string_view text, std::vector<std::int32_t>& ids) const {
+void BpeTokenizer::encode_text(std::string_view text, bool at_origin, std::vector<std::int32_t>& ids) const {
   auto& scratch = encode_scratch();
-  if (normalize(pipeline_.normalization, text, scratch.normalized)) text = scratch.normalized;
+  if (pipeline_.normalizer.apply(text, scratch.normalized)) text = scratch.normalized;
   if (!added_.has_normalized_tokens()) {
-    encode_words(text, ids);
+    encode_words(text, at_origin, ids);
     return;
   }
   auto& segments = scratch.normalized_segments;
@@ -65,46 +68,33 @@ void BpeTokenizer::encode_text(std::string_view text, std::vector<std::int32_t>&
     if (segment.is_token()) {
       ids.push_back(segment.token);
     } else {
-      encode_words(segment.text, ids);
+      encode_words(segment.text, at_origin && segment.text.data() == text.data(), ids);
     }
   }
 }
 
-void BpeTokenizer::encode_words(std::string_view text, std::vector<std::int32_t>& ids) const {
+void BpeTokenizer::encode_words(std::string_view text, bool at_origin, std::vector<std::int32_t>& ids) const {
   auto& scratch = encode_scratch();
-  if (pipeline_.add_prefix_space && !text.starts_with(' ')) {
-    scratch.prefixed.assign(1, ' ');
-    scratch.prefixed.append(text);
-    text = scratch.prefixed;
-  }
+  scratch.arena.clear();
   auto& pieces = scratch.pieces;
-  pieces.assign(1, text);
-  for (const SplitRegex& regex : pipeline_.splits) {
-    auto& next = scratch.next_pieces;
-    next.clear();
-    for (std::string_view piece : pieces) regex.split(piece, next);
-    pieces.swap(next);
-  }
-  for (std::string_view word : pieces) model_->encode_word(word, ids);
+  pieces.assign(1, PreToken{text, at_origin});
+  pipeline_.pre_tokenizer.apply(pieces, scratch.next_pieces, scratch.arena);
+  for (const PreToken& word : pieces) model_->encode_word(word.text, ids);
 }
 
 std::string BpeTokenizer::decode(std::span<const std::int32_t> ids, bool skip_special_tokens) const {
-  std::string bytes;
-  bytes.reserve(ids.size() * 4);
+  std::vector<std::string> tokens;
+  tokens.reserve(ids.size());
   for (const std::int32_t id : ids) {
     if (const AddedToken* added = added_.find(id)) {
-      if (skip_special_tokens && added->special) continue;
-      // As HF's ByteLevel decoder: a token outside the byte alphabet is taken as is.
-      if (!byte_level::decode(added->content, bytes)) bytes += added->content;
+      if (!(skip_special_tokens && added->special)) tokens.push_back(*added_.shown_text(id));
     } else if (const std::string* token = model_->id_to_token(id)) {
-      if (!byte_level::decode(*token, bytes)) bytes += *token;
+      tokens.push_back(*token);
     } else {
       fail_unknown_id(id, vocab_size_);
     }
   }
-  std::string text;
-  text.reserve(bytes.size());
-  utf8::append_lossy(text, bytes);
+  std::string text = pipeline_.decoder.decode(std::move(tokens));
   if (pipeline_.clean_up_tokenization_spaces) clean_up_tokenization_spaces(text);
   return text;
 }
@@ -115,7 +105,7 @@ std::optional<std::int32_t> BpeTokenizer::token_to_id(std::string_view token) co
 }
 
 std::string BpeTokenizer::id_to_token(std::int32_t id) const {
-  if (const AddedToken* added = added_.find(id)) return added->content;
+  if (const std::string* added = added_.shown_text(id)) return *added;
   if (const std::string* token = model_->id_to_token(id)) return *token;
   fail_unknown_id(id, vocab_size_);
 }

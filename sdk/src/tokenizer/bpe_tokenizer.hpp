@@ -1,10 +1,12 @@
 #pragma once
-// The byte-level BPE tokenizer: added tokens, normalisation, regex
-// pre-tokenization, BPE per word, BOS/EOS; decoding maps bytes back to UTF-8.
+// The BPE tokenizer of a tokenizer.json (or vocab.json + merges.txt): added
+// tokens, normalizers, pre-tokenizers, the BPE model per word and the
+// post-processor's tokens; decoding runs the decoders.
 #include "tokenizer/added_tokens.hpp"
 #include "tokenizer/bpe_model.hpp"
-#include "tokenizer/split_regex.hpp"
-#include "tokenizer/unicode_normalizer.hpp"
+#include "tokenizer/decoder_chain.hpp"
+#include "tokenizer/normalizer_chain.hpp"
+#include "tokenizer/pre_tokenizer_chain.hpp"
 #include "tunepipe/tokenizer.hpp"
 
 #include <memory>
@@ -13,9 +15,11 @@
 namespace tp {
 
 struct BpePipeline {
-  NormalizationForm normalization = NormalizationForm::None;
-  std::vector<SplitRegex> splits;  // applied in order, each to the pieces of the previous
-  bool add_prefix_space = false;   // ByteLevel: a space before text that does not start with one
+  NormalizerChain normalizer;
+  PreTokenizerChain pre_tokenizer;
+  DecoderChain decoder;
+  // What encode(..., add_special_tokens=true) puts around the text (the post-processor).
+  std::vector<std::int32_t> prefix_ids, suffix_ids;
   bool clean_up_tokenization_spaces = false;
 };
 
@@ -33,8 +37,8 @@ class BpeTokenizer final : public Tokenizer {
   std::string kind() const override { return "bpe"; }
 
  private:
-  void encode_text(std::string_view text, std::vector<std::int32_t>& ids) const;
-  void encode_words(std::string_view text, std::vector<std::int32_t>& ids) const;
+  void encode_text(std::string_view text, bool at_origin, std::vector<std::int32_t>& ids) const;
+  void encode_words(std::string_view text, bool at_origin, std::vector<std::int32_t>& ids) const;
 
   BpePipeline pipeline_;
   std::unique_ptr<BpeModel> model_;

@@ -2,6 +2,7 @@
 #include "tokenizer/bpe_tokenizer.hpp"
 #include "tokenizer/json_file.hpp"
 #include "tokenizer/special_token_setup.hpp"
+#include "tokenizer/tokenizer_json_parts.hpp"
 
 #include <fmt/format.h>
 
@@ -18,25 +19,6 @@ std::string type_of(const json& node) {
   if (!node.is_object()) return {};
   const auto it = node.find("type");
   return it != node.end() && it->is_string() ? it->get<std::string>() : std::string{};
-}
-
-// The steps of a component that may be a "Sequence" of steps.
-std::vector<const json*> steps_of(const json& node, const char* list_key) {
-  std::vector<const json*> steps;
-  if (node.is_null()) return steps;
-  if (type_of(node) == "Sequence" && node.contains(list_key) && node[list_key].is_array()) {
-    for (const auto& step : node[list_key]) steps.push_back(&step);
-  } else {
-    steps.push_back(&node);
-  }
-  return steps;
-}
-
-bool contains_byte_level(const json& node, const char* list_key) {
-  for (const json* step : steps_of(node, list_key)) {
-    if (type_of(*step) == "ByteLevel") return true;
-  }
-  return false;
 }
 
 // The member `key` of `object`, or null; never a copy (the vocabulary is large).
@@ -57,128 +39,76 @@ bool empty_or_null_string(const json& object, const char* key) {
   return it == object.end() || it->is_null() || (it->is_string() && it->get<std::string>().empty());
 }
 
-struct TemplateTokens {
-  std::optional<std::int32_t> before, after;
-};
-
 class TokenizerJsonReader {
  public:
   TokenizerJsonReader(const fs::path& file, const json& root) : file_(file), root_(root) {}
 
   std::shared_ptr<const Tokenizer> read(TokenizerConfig config) {
     if (!root_.is_object()) fail("expected a JSON object at the top level");
-    if (const std::string type = type_of(member(root_, "model")); type != "BPE") {
-      unsupported(fmt::format("model type \"{}\" (only BPE is supported)", type));
-    }
+    const JsonNode root(file_, root_, "");
+    if (const std::string type = root["model"].type(); type != "BPE") root["model"].unsupported_type(type, "BPE");
     BpePipeline pipeline;
-    pipeline.normalization = read_normalizer(member(root_, "normalizer"));
-    read_pre_tokenizer(member(root_, "pre_tokenizer"), pipeline);
-    check_decoder(member(root_, "decoder"));
+    pipeline.normalizer = read_normalizer(root["normalizer"]);
+    PreTokenizerSetup pre_tokenizer = read_pre_tokenizer(root["pre_tokenizer"]);
+    pipeline.pre_tokenizer = std::move(pre_tokenizer.chain);
+    pipeline.decoder = read_decoder(root["decoder"]);
     pipeline.clean_up_tokenization_spaces = config.clean_up_tokenization_spaces;
-    auto model = read_model();
+    auto model = read_model(root["model"], pre_tokenizer.byte_level);
     read_added_tokens(config);
     AddedVocabulary added;
     const BpeModel& model_ref = *model;
     SpecialTokens special = register_tokens(
         config, {}, [&](std::string_view t) { return model_ref.token_to_id(t); }, model->id_limit(), added);
-    apply_post_processor(config, special);
+    apply_post_processor(read_post_processor(root["post_processor"]), config, special, pipeline);
     return std::make_shared<BpeTokenizer>(std::move(pipeline), std::move(model), std::move(added), special);
   }
 
  private:
-  // The tokens the post-processor template puts around the text are the BOS/EOS
-  // that encode(text, true) adds; tokenizer_config.json's add_*_token flags win.
-  void apply_post_processor(const TokenizerConfig& config, SpecialTokens& special) const {
-    const TemplateTokens tokens = read_post_processor(member(root_, "post_processor"));
-    const auto adopt = [&](const std::optional<std::int32_t>& token, std::optional<std::int32_t>& slot,
-                           const char* what, const char* name) {
-      if (!token) return;
-      if (slot && *slot != *token) {
-        fail(fmt::format("post_processor {} token {} but {} is token {}", what, *token, name, *slot));
+  // The tokens the post-processor puts around the text are what encode(text, true)
+  // adds; a single one on a side is the BOS/EOS. tokenizer_config.json's
+  // add_bos_token/add_eos_token win, as transformers' tokenizer classes rebuild the template from them.
+  void apply_post_processor(PostProcessorTokens tokens, const TokenizerConfig& config, SpecialTokens& special,
+                            BpePipeline& pipeline) const {
+    const auto adopt = [&](const std::vector<std::int32_t>& side, std::optional<std::int32_t>& slot, const char* what,
+                           const char* name) {
+      if (side.size() != 1) return;
+      if (slot && *slot != side[0]) {
+        fail(fmt::format("post_processor {} token {} but {} is token {}", what, side[0], name, *slot));
       }
-      slot = token;
+      slot = side[0];
     };
-    adopt(tokens.before, special.bos, "prepends", "bos_token");
-    adopt(tokens.after, special.eos, "appends", "eos_token");
-    special.add_bos = config.add_bos.value_or(tokens.before.has_value());
-    special.add_eos = config.add_eos.value_or(tokens.after.has_value());
+    adopt(tokens.prefix, special.bos, "prepends", "bos_token");
+    adopt(tokens.suffix, special.eos, "appends", "eos_token");
+    const auto configured = [](std::optional<bool> flag, const std::optional<std::int32_t>& token,
+                               std::vector<std::int32_t>& side) {
+      if (!flag) return;
+      side.clear();
+      if (*flag && token) side.push_back(*token);
+    };
+    configured(config.add_bos, special.bos, tokens.prefix);
+    configured(config.add_eos, special.eos, tokens.suffix);
+    special.add_bos = special.bos && tokens.prefix == std::vector<std::int32_t>{*special.bos};
+    special.add_eos = special.eos && tokens.suffix == std::vector<std::int32_t>{*special.eos};
+    pipeline.prefix_ids = std::move(tokens.prefix);
+    pipeline.suffix_ids = std::move(tokens.suffix);
   }
 
   [[noreturn]] void fail(const std::string& message) const { fail_in_file(file_, message); }
-  [[noreturn]] void unsupported(const std::string& feature) const {
-    fail(fmt::format("unsupported tokenizer feature: {}", feature));
-  }
 
-  NormalizationForm read_normalizer(const json& node) const {
-    NormalizationForm form = NormalizationForm::None;
-    for (const json* step : steps_of(node, "normalizers")) {
-      const std::string type = type_of(*step);
-      NormalizationForm step_form;
-      if (type == "NFC") step_form = NormalizationForm::NFC;
-      else if (type == "NFD") step_form = NormalizationForm::NFD;
-      else if (type == "NFKC") step_form = NormalizationForm::NFKC;
-      else if (type == "NFKD") step_form = NormalizationForm::NFKD;
-      else unsupported(fmt::format("normalizer \"{}\"", type.empty() ? step->dump() : type));
-      if (form != NormalizationForm::None && form != step_form) unsupported("several Unicode normalizers in sequence");
-      form = step_form;
-    }
-    return form;
-  }
-
-  void read_pre_tokenizer(const json& node, BpePipeline& pipeline) const {
-    bool byte_level = false;
-    for (const json* step : steps_of(node, "pretokenizers")) {
-      const std::string type = type_of(*step);
-      if (type == "Split") {
-        read_split(*step, pipeline);
-      } else if (type == "ByteLevel") {
-        byte_level = true;
-        if (flag(*step, "add_prefix_space", false)) {
-          if (!pipeline.splits.empty()) unsupported("ByteLevel pre-tokenizer with add_prefix_space after a Split");
-          pipeline.add_prefix_space = true;
-        }
-        if (flag(*step, "use_regex", true)) pipeline.splits.emplace_back(kGpt2SplitPattern, false);
-      } else {
-        unsupported(fmt::format("pre_tokenizer \"{}\"", type.empty() ? step->dump() : type));
-      }
-    }
-    if (!byte_level) unsupported("BPE without a ByteLevel pre_tokenizer (only byte-level BPE is supported)");
-  }
-
-  void read_split(const json& step, BpePipeline& pipeline) const {
-    const std::string behavior = step.value("behavior", "");
-    if (behavior != "Isolated") unsupported(fmt::format("Split pre_tokenizer with behavior \"{}\"", behavior));
-    if (flag(step, "invert", false)) unsupported("Split pre_tokenizer with invert = true");
-    const json pattern = step.value("pattern", json());
-    const bool literal = pattern.contains("String") && pattern["String"].is_string();
-    if (!literal && !(pattern.contains("Regex") && pattern["Regex"].is_string())) {
-      fail(fmt::format("Split pre_tokenizer pattern must be {{\"Regex\": ...}} or {{\"String\": ...}}, not {}",
-                       pattern.dump()));
-    }
-    const std::string text = pattern[literal ? "String" : "Regex"].get<std::string>();
-    try {
-      pipeline.splits.emplace_back(text, literal);
-    } catch (const std::invalid_argument& e) {
-      fail(fmt::format("Split pre_tokenizer pattern \"{}\": {}", text, e.what()));
-    }
-  }
-
-  void check_decoder(const json& node) const {
-    for (const json* step : steps_of(node, "decoders")) {
-      if (const std::string type = type_of(*step); type != "ByteLevel") {
-        unsupported(fmt::format("decoder \"{}\"", type.empty() ? step->dump() : type));
-      }
-    }
-    if (!contains_byte_level(node, "decoders")) unsupported("BPE without a ByteLevel decoder");
-  }
-
-  std::unique_ptr<BpeModel> read_model() const {
-    const json& model = member(root_, "model");
+  std::unique_ptr<BpeModel> read_model(const JsonNode& node, bool byte_level) const {
+    const json& model = node.value();
     if (const json& dropout = member(model, "dropout"); !dropout.is_null() && !(dropout.is_number() && dropout.get<double>() == 0.0)) {
-      unsupported("BPE dropout");
+      node["dropout"].fail("BPE dropout is not supported (only null or 0)");
     }
-    if (!empty_or_null_string(model, "continuing_subword_prefix")) unsupported("BPE continuing_subword_prefix");
-    if (!empty_or_null_string(model, "end_of_word_suffix")) unsupported("BPE end_of_word_suffix");
+    for (const char* key : {"continuing_subword_prefix", "end_of_word_suffix"}) {
+      if (!empty_or_null_string(model, key)) node[key].fail("is not supported (only null or empty)");
+    }
+    BpeOptions options;
+    options.byte_level = byte_level;
+    options.ignore_merges = node.bool_at("ignore_merges", false);
+    options.byte_fallback = node.bool_at("byte_fallback", false);
+    options.fuse_unk = node.bool_at("fuse_unk", false);
+    options.unk_token = node.optional_string_at("unk_token");
     const json& vocab = member(model, "vocab");
     if (!vocab.is_object()) fail("model.vocab must be an object of token -> id");
     std::vector<std::string> tokens;
@@ -193,7 +123,7 @@ class TokenizerJsonReader {
     }
     std::unique_ptr<BpeModel> bpe;
     try {
-      bpe = std::make_unique<BpeModel>(std::move(tokens), flag(model, "ignore_merges", false));
+      bpe = std::make_unique<BpeModel>(std::move(tokens), std::move(options));
     } catch (const std::invalid_argument& e) {
       fail(fmt::format("model: {}", e.what()));
     }
@@ -253,49 +183,13 @@ class TokenizerJsonReader {
     }
   }
 
-  std::optional<std::int32_t> template_token_id(const json& processor, const std::string& name) const {
-    const json& map = member(processor, "special_tokens");
-    if (!map.is_object()) fail("post_processor: TemplateProcessing needs a \"special_tokens\" object");
-    const auto it = map.find(name);
-    if (it == map.end() || !it->contains("ids") || !(*it)["ids"].is_array() || (*it)["ids"].size() != 1) {
-      fail(fmt::format("post_processor: special token \"{}\" needs exactly one id in \"special_tokens\"", name));
-    }
-    return (*it)["ids"][0].get<std::int32_t>();
-  }
-
-  TemplateTokens read_post_processor(const json& node) const {
-    TemplateTokens tokens;
-    for (const json* step : steps_of(node, "processors")) {
-      const std::string type = type_of(*step);
-      if (type == "ByteLevel") continue;
-      if (type != "TemplateProcessing") unsupported(fmt::format("post_processor \"{}\"", type));
-      bool sequence_seen = false;
-      for (const auto& item : step->value("single", json::array())) {
-        if (item.contains("Sequence")) {
-          sequence_seen = true;
-        } else if (item.contains("SpecialToken")) {
-          const auto id = template_token_id(*step, item["SpecialToken"].value("id", ""));
-          auto& slot = sequence_seen ? tokens.after : tokens.before;
-          if (slot) unsupported("post_processor template with more than one token on a side of the text");
-          slot = id;
-        } else {
-          fail(fmt::format("post_processor: unexpected template item {}", item.dump()));
-        }
-      }
-    }
-    return tokens;
-  }
-
   const fs::path& file_;
   const json& root_;
 };
 
 }  // namespace
 
-bool is_byte_level_bpe(const json& root) {
-  if (!root.is_object()) return false;
-  return type_of(member(root, "model")) == "BPE" && contains_byte_level(member(root, "pre_tokenizer"), "pretokenizers");
-}
+bool is_bpe_tokenizer_json(const json& root) { return type_of(member(root, "model")) == "BPE"; }
 
 std::shared_ptr<const Tokenizer> load_bpe_tokenizer_json(const fs::path& file, const json& root,
                                                          const TokenizerConfig& config) {

@@ -8,8 +8,8 @@ namespace tp {
 
 namespace fs = std::filesystem;
 
-// tokenizer.json wins when it is byte-level BPE (the only kind we read);
-// otherwise tokenizer.model, then vocab.json + merges.txt.
+// tokenizer.json wins when it is BPE (the only model kind we read), as it does
+// for transformers' AutoTokenizer; otherwise tokenizer.model, then vocab.json + merges.txt.
 std::shared_ptr<const Tokenizer> load_tokenizer(const fs::path& dir) { return load_tokenizer(dir, TokenizerOptions{}); }
 
 std::shared_ptr<const Tokenizer> load_tokenizer(const fs::path& dir, const TokenizerOptions& options) {
@@ -26,7 +26,7 @@ std::shared_ptr<const Tokenizer> load_tokenizer(const fs::path& dir, const Token
   const bool has_model = fs::exists(model_file, ec);
   if (fs::exists(json_file, ec)) {
     const nlohmann::json root = read_json_file(json_file);
-    if (is_byte_level_bpe(root) || !has_model) return load_bpe_tokenizer_json(json_file, root, config);
+    if (is_bpe_tokenizer_json(root) || !has_model) return load_bpe_tokenizer_json(json_file, root, config);
   }
   if (has_model) return std::make_shared<SentencePieceTokenizer>(model_file, config);
   if (fs::exists(dir / "vocab.json", ec) && fs::exists(dir / "merges.txt", ec)) return load_bpe_vocab_merges(dir, config);

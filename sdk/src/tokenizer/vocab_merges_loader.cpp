@@ -55,7 +55,7 @@ std::shared_ptr<const Tokenizer> load_bpe_vocab_merges(const fs::path& dir, cons
   const fs::path vocab_file = dir / "vocab.json";
   std::unique_ptr<BpeModel> model;
   try {
-    model = std::make_unique<BpeModel>(read_vocab(vocab_file), /*ignore_merges=*/false);
+    model = std::make_unique<BpeModel>(read_vocab(vocab_file), BpeOptions{});
   } catch (const std::invalid_argument& e) {
     fail_in_file(vocab_file, e.what());
   }
@@ -65,16 +65,20 @@ std::shared_ptr<const Tokenizer> load_bpe_vocab_merges(const fs::path& dir, cons
   // others that ship these two files (Qwen2, Qwen2.5) use Qwen2's pipeline.
   BpePipeline pipeline;
   const bool gpt2 = config.tokenizer_class.starts_with("GPT2Tokenizer");
-  pipeline.normalization = gpt2 ? NormalizationForm::None : NormalizationForm::NFC;
-  pipeline.splits.emplace_back(gpt2 ? kGpt2SplitPattern : kQwen2SplitPattern, false);
+  if (!gpt2) pipeline.normalizer.add(unicode_form_step(NormalizationForm::NFC));
+  pipeline.pre_tokenizer.add(
+      pattern_split_step(SplitRegex(gpt2 ? kGpt2SplitPattern : kQwen2SplitPattern, false), SplitBehavior::Isolated, false));
+  pipeline.decoder.add(byte_level_decoder());
   pipeline.clean_up_tokenization_spaces = config.clean_up_tokenization_spaces;
 
   AddedVocabulary added;
   const BpeModel& model_ref = *model;
   SpecialTokens special = register_tokens(
       config, {}, [&](std::string_view t) { return model_ref.token_to_id(t); }, model->id_limit(), added);
-  special.add_bos = config.add_bos.value_or(false);
-  special.add_eos = config.add_eos.value_or(false);
+  special.add_bos = config.add_bos.value_or(false) && special.bos;
+  special.add_eos = config.add_eos.value_or(false) && special.eos;
+  if (special.add_bos) pipeline.prefix_ids.push_back(*special.bos);
+  if (special.add_eos) pipeline.suffix_ids.push_back(*special.eos);
   return std::make_shared<BpeTokenizer>(std::move(pipeline), std::move(model), std::move(added), special);
 }
 
