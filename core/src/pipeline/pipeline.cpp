@@ -1,5 +1,7 @@
 #include "pipeline/pipeline.hpp"
 
+#include "pipeline/output_paths.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -127,6 +129,8 @@ std::optional<StageConfig> bind_sink(const RawNode& table, std::size_t index, co
   std::optional<StageConfig> sink = bind_stage(table, "sink", fmt::format("sinks[{}]", index), registry, binding,
                                                errors, warnings, {"plugin", "strict"});
   if (!sink) return sink;
+  check_written_paths(call_plugin(sink->section, sink->plugin->name, [&] { return sink->plugin->descriptor->schema(); }),
+                      sink->options, errors);
   if (const RawNode* strict = table.find("strict")) {
     if (strict->type == RawNode::Type::Bool)
       sink->strict = strict->boolean;
@@ -169,6 +173,7 @@ Pipeline load_pipeline(const std::filesystem::path& file, const PluginRegistry& 
   if (header_options.has("name")) pipeline.name = header_options.get_string("name");
   pipeline.output_dir = header_options.has("output_dir") ? header_options.get_path("output_dir")
                                                          : std::filesystem::path("runs") / pipeline.name;
+  check_output_dir(pipeline.output_dir, header_options.location("output_dir"), errors);
   if (header_options.has("seed")) pipeline.seed = static_cast<std::uint64_t>(header_options.get_int("seed"));
 
   auto slot = [&](const std::string& section) -> std::optional<StageConfig>& {
