@@ -1,5 +1,7 @@
 #include "run/pipeline_runner.hpp"
 
+#include "run/output_folder_lock.hpp"
+
 #include <fmt/format.h>
 
 #include <map>
@@ -73,6 +75,7 @@ void report_data_table(EventBus& events, const std::vector<SplitSummary>& summar
 
 void run_pipeline(const Pipeline& pipeline, const RunSettings& settings) {
   std::filesystem::create_directories(pipeline.output_dir);
+  const OutputFolderLock lock(pipeline.output_dir);
   EventBus events;
   StageContext context{pipeline.name, pipeline.output_dir, pipeline.seed, &events};
   context.resuming = settings.resume.mode != ResumeRequest::Mode::None;
