@@ -3,7 +3,10 @@
 #include <ATen/core/grad_mode.h>
 #include <fmt/format.h>
 #include <fmt/ranges.h>
+#include <fcntl.h>
 #include <unistd.h>
+
+#include <cstdio>
 
 #include <algorithm>
 #include <fstream>
@@ -92,6 +95,26 @@ void restore_adapter_weights(const fs::path& dir, const AttachedAdapter& adapter
   }
 }
 
+// What write_folder_atomically names its unfinished folders: "<folder>.partial-<pid>".
+constexpr const char* kPartialMarker = ".partial-";
+
+void sync_path(const fs::path& path, bool directory) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | (directory ? O_DIRECTORY : 0));
+  if (fd < 0) return;
+  ::fsync(fd);
+  ::close(fd);
+}
+
+// Flushes every file of a folder, and the folder, to the disk.
+void sync_tree(const fs::path& dir) {
+  for (const auto& entry : fs::recursive_directory_iterator(dir)) sync_path(entry.path(), entry.is_directory());
+  sync_path(dir, true);
+}
+
+bool exchange(const fs::path& a, const fs::path& b) {
+  return ::renameat2(AT_FDCWD, a.c_str(), AT_FDCWD, b.c_str(), RENAME_EXCHANGE) == 0;
+}
+
 }  // namespace
 
 fs::path checkpoints_dir(const fs::path& output_dir) { return output_dir / "checkpoints"; }
@@ -101,25 +124,33 @@ fs::path checkpoint_dir(const fs::path& output_dir, std::int64_t step) {
 }
 
 void write_folder_atomically(const fs::path& dir, const std::function<void(const fs::path&)>& fill) {
-  const std::string suffix = fmt::format(".partial-{}", ::getpid());
-  const fs::path temporary = dir.string() + suffix;
+  const fs::path temporary = dir.string() + fmt::format("{}{}", kPartialMarker, ::getpid());
   fs::remove_all(temporary);
   fs::create_directories(temporary);
   try {
     fill(temporary);
-    if (fs::exists(dir)) {
-      const fs::path old = dir.string() + ".old" + suffix;
-      fs::remove_all(old);
-      fs::rename(dir, old);
-      fs::rename(temporary, dir);
-      fs::remove_all(old);
+    sync_tree(temporary);
+    // One atomic exchange: at every moment `dir` is either the old folder or the new one, so a kill
+    // never leaves a run without its adapter; the old folder, now at the temporary name, goes last.
+    if (fs::exists(dir) && exchange(temporary, dir)) {
+      fs::remove_all(temporary);
     } else {
+      if (fs::exists(dir)) fs::remove_all(dir);  // a file system without RENAME_EXCHANGE
       fs::rename(temporary, dir);
     }
+    sync_path(dir.parent_path(), true);
   } catch (...) {
     std::error_code ignored;
     fs::remove_all(temporary, ignored);
     throw;
+  }
+}
+
+void remove_partial_folders(const fs::path& output_dir) {
+  for (const fs::path& folder : {output_dir, checkpoints_dir(output_dir)}) {
+    std::error_code ec;
+    for (const auto& entry : fs::directory_iterator(folder, ec))
+      if (entry.path().filename().string().find(kPartialMarker) != std::string::npos) fs::remove_all(entry.path());
   }
 }
 
@@ -150,7 +181,8 @@ void remove_old_checkpoints(const fs::path& output_dir, std::int64_t keep) {
   for (std::size_t i = 0; i + static_cast<std::size_t>(keep) < dirs.size(); ++i) fs::remove_all(dirs[i]);
 }
 
-std::optional<fs::path> resume_folder(const ResumeRequest& request, const fs::path& output_dir) {
+std::optional<fs::path> resume_folder(const ResumeRequest& request, const fs::path& output_dir,
+                                      std::int64_t save_steps) {
   switch (request.mode) {
     case ResumeRequest::Mode::None: return std::nullopt;
     case ResumeRequest::Mode::Directory:
@@ -161,7 +193,11 @@ std::optional<fs::path> resume_folder(const ResumeRequest& request, const fs::pa
       const std::vector<fs::path> dirs = complete_checkpoints(output_dir);
       if (dirs.empty())
         throw Error(Location{checkpoints_dir(output_dir).string()},
-                    "no complete checkpoint to resume from (set [trainer] save_steps to write some)");
+                    save_steps > 0
+                        ? fmt::format("no complete checkpoint to resume from: the run stopped before its first one "
+                                      "(save_steps = {}); start it again without --resume",
+                                      save_steps)
+                        : std::string("no complete checkpoint to resume from (set [trainer] save_steps to write some)"));
       return dirs.back();
     }
   }

@@ -24,8 +24,12 @@ namespace tp::sft {
 std::filesystem::path checkpoints_dir(const std::filesystem::path& output_dir);
 std::filesystem::path checkpoint_dir(const std::filesystem::path& output_dir, std::int64_t step);
 
-// Runs fill(temporary folder), then renames that folder to `dir`, replacing
-// what was there.
+// Removes the unfinished folders an interrupted run left (the run holds its
+// output folder alone, so none is being written).
+void remove_partial_folders(const std::filesystem::path& output_dir);
+
+// Runs fill(temporary folder), flushes it to the disk, then puts it in place
+// of `dir` in one atomic exchange.
 void write_folder_atomically(const std::filesystem::path& dir, const std::function<void(const std::filesystem::path&)>& fill);
 
 struct TrainingSnapshot {
@@ -44,7 +48,8 @@ std::vector<std::filesystem::path> complete_checkpoints(const std::filesystem::p
 void remove_old_checkpoints(const std::filesystem::path& output_dir, std::int64_t keep);
 // The folder a resume request names: the highest-step complete checkpoint for
 // Latest; nothing for None. Throws tp::Error when there is none to resume from.
-std::optional<std::filesystem::path> resume_folder(const ResumeRequest& request, const std::filesystem::path& output_dir);
+std::optional<std::filesystem::path> resume_folder(const ResumeRequest& request, const std::filesystem::path& output_dir,
+                                                   std::int64_t save_steps);
 
 struct RestoredCheckpoint {
   TrainingState state;

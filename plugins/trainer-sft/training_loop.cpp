@@ -94,9 +94,10 @@ TrainingResult TrainingLoop::run() {
 }
 
 void TrainingLoop::start() {
+  remove_partial_folders(context_.output_dir);
   optimizer_.zero_grad();
   const auto rows = static_cast<std::int64_t>(job_.train.size());
-  if (const auto dir = resume_folder(job_.resume, context_.output_dir)) {
+  if (const auto dir = resume_folder(job_.resume, context_.output_dir, options_.save_steps)) {
     RestoredCheckpoint restored = read_checkpoint(*dir, *job_.adapter, optimizer_, device_);
     if (restored.state.train_rows != rows)
       throw Error(Location{(*dir / "trainer_state.json").string()},

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
+import time
 import tomllib
 from pathlib import Path
 
 import pytest
 
-from tunepipe_env import QUICKSTART, REPO, needs_quickstart, run_tunepipe, toml_value
+from tunepipe_env import BIN, QUICKSTART, REPO, needs_quickstart, run_tunepipe, toml_value
 
 torch = pytest.importorskip("torch")
 transformers = pytest.importorskip("transformers")
@@ -142,13 +144,18 @@ def test_a_resumed_run_logs_the_losses_of_an_uninterrupted_one(tmp_path):
     assert sorted(resumed) == list(range(7, 13))
     assert all(resumed[step] == uninterrupted[step] for step in resumed), (resumed, uninterrupted)
     assert (run_dir / "adapter" / "adapter_model.safetensors").read_bytes() == final_adapter
+    assert not (checkpoints / "checkpoint-9.partial-4242").exists(), "a stale partial folder is cleaned at start"
 
 
 def test_resume_without_a_checkpoint_says_so(tmp_path):
     pipeline = write_pipeline(tmp_path, LORA, {"max_steps": 2})
     result = run_tunepipe("run", pipeline, "--resume")
     assert result.returncode != 0
-    assert "no complete checkpoint to resume from" in result.stderr
+    assert "no complete checkpoint to resume from (set [trainer] save_steps to write some)" in result.stderr
+    saving = write_pipeline(tmp_path, LORA, {"max_steps": 2, "save_steps": 5})
+    result = run_tunepipe("run", saving, "--resume")
+    assert result.returncode != 0
+    assert "the run stopped before its first one (save_steps = 5); start it again without --resume" in result.stderr
 
 
 def test_a_non_finite_loss_stops_the_run_naming_the_last_checkpoint(tmp_path):
@@ -159,3 +166,26 @@ def test_a_non_finite_loss_stops_the_run_naming_the_last_checkpoint(tmp_path):
     assert f"step 2: the training loss is nan; stopped before updating the adapter — the last good checkpoint is " \
            f"{checkpoint}" in result.stderr
     assert not (tmp_path / "run" / "adapter").exists()
+
+
+def test_a_second_run_on_the_same_output_folder_fails_at_once_naming_the_first(tmp_path):
+    pipeline = write_pipeline(tmp_path, LORA, {"max_steps": 1000, "logging_steps": 1})
+    first = subprocess.Popen([str(BIN), "run", str(pipeline)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                             cwd=REPO)
+    lock = tmp_path / "run" / ".tunepipe.lock"
+    try:
+        deadline = time.monotonic() + 120
+        events_file = tmp_path / "run" / "events.jsonl"
+        while not (lock.exists() and lock.read_text().strip() == str(first.pid) and events_file.exists()):
+            assert first.poll() is None and time.monotonic() < deadline, "the first run did not take the lock"
+            time.sleep(0.05)
+        events_before = events_file.read_bytes()
+        second = run_tunepipe("run", pipeline)
+        assert second.returncode != 0
+        assert f"another tunepipe run (pid {first.pid}) is using this output folder" in second.stderr
+        assert events_file.read_bytes()[:len(events_before)] == events_before
+    finally:
+        first.kill()
+        first.wait()
+    # The lock dies with its holder (even killed): the folder is free again.
+    run_tunepipe("run", pipeline, "--set", "trainer.max_steps=1", check=True)
