@@ -104,7 +104,9 @@ def forward(folder: Path, tmp_path: Path, sequences, *extra, labels=None) -> dic
     if not BIN.is_file():
         pytest.skip(f"tunepipe executable not found at {BIN} (build it, or set TUNEPIPE_BIN)")
     out = tmp_path / "out.safetensors"
-    args = ["forward", "--model", folder, "--out", out, *extra]
+    # The fp32 references load every checkpoint in fp32, a bf16-saved one too (ours defaults to its dtype).
+    dtype = [] if "--dtype" in map(str, extra) else ["--dtype", "fp32"]
+    args = ["forward", "--model", folder, "--out", out, *dtype, *extra]
     if labels is not None:
         (tmp_path / "labels.txt").write_text("".join(" ".join(map(str, row)) + "\n" for row in labels))
         args += ["--labels", tmp_path / "labels.txt"]
