@@ -353,7 +353,9 @@ def test_mlflow_metric_histories_equal_the_events(trained, mlflow_run):
         logged = [(e["step"], e["value"], round(e["time"] * 1000)) for e in events
                   if e["kind"] == "scalar" and e["name"] == name]
         history = [(m.step, m.value, m.timestamp) for m in client.get_metric_history(run.info.run_id, name)]
-        assert sorted(history) == sorted(logged), name
+        assert [entry[:2] for entry in sorted(history)] == [entry[:2] for entry in sorted(logged)], name
+        # The events file prints seconds as a decimal, the sink sends whole milliseconds: equal within rounding.
+        assert all(abs(a[2] - b[2]) <= 1 for a, b in zip(sorted(history), sorted(logged))), name
 
 
 def test_mlflow_holds_the_adapter_and_the_tables(trained, mlflow_run, tmp_path):
