@@ -138,6 +138,8 @@ SNIPPETS = [
     ("{% for i in [] %}x{% else %}empty{% endfor %}{% for i in x %}{{ i }}{% else %}none{% endfor %}", {}),
     ("{% for i in range(10) %}{% if i == 2 %}{% continue %}{% endif %}{% if i > 4 %}{% break %}{% endif %}"
      "{{ i }}{% endfor %}", {}),
+    ("{% for i in [1, 2, 3] %}{{ i }}{% for j in [] %}{% else %}{% if i == 2 %}{% break %}{% endif %}{% endfor %}"
+     "{% endfor %}", {}),
     ("{% for a, b in [[1, 2], [3, 4]] %}{{ a + b }}{% endfor %} {% for c in 'ab' %}{{ c }}{{ loop.cycle('x', 'y') }}"
      "{% endfor %}", {}),
     ("{% macro m(a, b='B', c=none) %}[{{ a }}{{ b }}{{ c }}]{% endmacro %}{{ m(1) }}{{ m(1, 2) }}{{ m(1, c=3) }}"

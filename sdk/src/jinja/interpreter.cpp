@@ -277,7 +277,8 @@ Interpreter::Flow Interpreter::exec_for(const Stmt& stmt, const ScopePtr& scope)
     }
     items.push_back(std::move(item));
   }
-  if (items.empty()) return exec(stmt.else_body, child_of(scope)) == Flow::Break ? Flow::Normal : Flow::Normal;
+  // A break or continue in the else branch belongs to an enclosing loop.
+  if (items.empty()) return exec(stmt.else_body, child_of(scope));
   auto changed = std::make_shared<Value>();
   for (std::size_t i = 0; i < items.size(); ++i) {
     auto iteration = child_of(scope);
