@@ -27,9 +27,9 @@ static std::string table_row(const std::vector<std::string>& cells) {
   return row + "\n";
 }
 
-void MarkdownSink::close() {
+void MarkdownSink::close(tp::RunOutcome outcome) {
   std::ostringstream out;
-  out << "# " << title_ << "\n\n## Metrics\n\n| metric | last value |\n|---|---|\n";
+  out << "# " << title_ << "\n\nThe run " << tp::to_string(outcome) << ".\n\n## Metrics\n\n| metric | last value |\n|---|---|\n";
   for (const auto& [name, value] : last_scalars_) out << "| " << name << " | " << value << " |\n";
   for (const tp::Event& table : tables_) {
     out << "\n## " << table.name << "\n\n" << table_row(table.columns);

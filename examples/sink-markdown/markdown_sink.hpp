@@ -17,7 +17,7 @@ class MarkdownSink : public tp::SinkStage {
   MarkdownSink(const tp::Options& options, const tp::StageContext& context);
   static tp::OptionSchema schema();
   void on_event(const tp::Event& event) override;
-  void close() override;
+  void close(tp::RunOutcome outcome) override;
 
  private:
   std::filesystem::path path_;

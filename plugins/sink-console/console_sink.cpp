@@ -8,6 +8,8 @@
 #include <cstdlib>
 #include <string_view>
 
+#include "tunepipe/event_names.hpp"
+
 namespace tp::sinks {
 
 namespace {
@@ -47,7 +49,7 @@ ConsoleSink::ConsoleSink(const Options& options, const StageContext&)
       bar_mode_(bar_wanted(options.get_string("progress"))),
       ticker_([this] { tick(); }) {}
 
-ConsoleSink::~ConsoleSink() { close(); }
+ConsoleSink::~ConsoleSink() { stop(); }
 
 OptionSchema ConsoleSink::schema() {
   OptionSchema schema;
@@ -60,7 +62,7 @@ OptionSchema ConsoleSink::schema() {
 
 void ConsoleSink::on_event(const Event& event) {
   const std::lock_guard lock(mutex_);
-  if (event.kind == Event::Kind::Params && event.name == "trainer/plan") {
+  if (event.kind == Event::Kind::Params && event.name == events::kTrainerPlan) {
     flush_scalars();
     progress_.start(event);
   }
@@ -135,7 +137,9 @@ void ConsoleSink::tick() {
   }
 }
 
-void ConsoleSink::close() {
+void ConsoleSink::close(RunOutcome) { stop(); }
+
+void ConsoleSink::stop() {
   {
     const std::lock_guard lock(mutex_);
     if (closing_) return;

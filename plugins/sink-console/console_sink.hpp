@@ -27,7 +27,7 @@ class ConsoleSink : public SinkStage {
   ~ConsoleSink() override;
   static OptionSchema schema();
   void on_event(const Event& event) override;
-  void close() override;
+  void close(RunOutcome outcome) override;
 
  private:
   using Clock = std::chrono::steady_clock;
@@ -40,6 +40,7 @@ class ConsoleSink : public SinkStage {
   void draw_progress();
   void finish_progress();
   void tick();
+  void stop();  // ends the ticker; once
 
   const bool show_params_;
   const bool bar_mode_;

@@ -6,6 +6,8 @@
 #include <cmath>
 #include <utility>
 
+#include "tunepipe/event_names.hpp"
+
 namespace tp::sinks {
 
 namespace {
@@ -35,15 +37,15 @@ void TrainingProgress::start(const Event& plan) {
 
 bool TrainingProgress::shows(const Event& event) {
   return event.kind == Event::Kind::Scalar && event.stage == "trainer" &&
-         (event.name.starts_with("train/") || event.name.starts_with("memory/"));
+         (event.name.starts_with(events::kTrainPrefix) || event.name.starts_with(events::kMemoryPrefix));
 }
 
 bool TrainingProgress::update(const Event& scalar) {
   bool changed = scalar.step != step_;
   if (changed) step_time_ = scalar.wall_time;
   step_ = scalar.step;
-  for (auto [name, value] : {std::pair{"train/loss", &loss_}, std::pair{"train/lr", &learning_rate_},
-                             std::pair{"train/tokens_per_s", &tokens_per_s_}})
+  for (auto [name, value] : {std::pair{events::kTrainLoss, &loss_}, std::pair{events::kTrainLearningRate, &learning_rate_},
+                             std::pair{events::kTrainTokensPerSecond, &tokens_per_s_}})
     if (scalar.name == name) {
       *value = scalar.value;
       changed = true;

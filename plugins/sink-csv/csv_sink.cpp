@@ -5,6 +5,7 @@
 #include <cctype>
 
 #include "csv_format.hpp"
+#include "tunepipe/append_file.hpp"
 #include "tunepipe/atomic_file.hpp"
 
 namespace tp::sinks {
@@ -45,6 +46,7 @@ CsvSink::CsvSink(const Options& options, const StageContext& context)
   if (const fs::path dir = options.get_path("tables_dir"); !dir.empty()) tables_dir_ = in_output_dir(dir, context);
   fs::create_directories(path_.parent_path());
   const std::string header = csv_record(kScalarColumns);
+  if (context.resuming) prepare_to_append(path_);
   const bool append = context.resuming && fs::exists(path_) && fs::file_size(path_) > 0;
   if (append && first_record(path_) != header)
     throw Error(Location{path_.string()},
@@ -88,6 +90,6 @@ void CsvSink::write_table(const Event& event) const {
   file.commit();
 }
 
-void CsvSink::close() { out_.close(); }
+void CsvSink::close(RunOutcome) { out_.close(); }
 
 }  // namespace tp::sinks

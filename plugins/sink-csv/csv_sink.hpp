@@ -19,7 +19,7 @@ class CsvSink : public SinkStage {
   CsvSink(const Options& options, const StageContext& context);
   static OptionSchema schema();
   void on_event(const Event& event) override;
-  void close() override;
+  void close(RunOutcome outcome) override;
 
  private:
   void write_scalar(const Event& event);

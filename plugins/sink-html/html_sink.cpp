@@ -35,15 +35,18 @@ OptionSchema HtmlSink::schema() {
 
 void HtmlSink::on_event(const Event& event) {
   record_.add(event);
-  if (refresh_.count() > 0 && std::chrono::steady_clock::now() - last_write_ >= refresh_) write(false);
+  if (refresh_.count() > 0 && std::chrono::steady_clock::now() - last_write_ >= refresh_) write(html::RunState::Running);
 }
 
-void HtmlSink::close() { write(true); }
+void HtmlSink::close(RunOutcome outcome) {
+  switch (outcome) {
+    case RunOutcome::Finished: write(html::RunState::Finished); break;
+    case RunOutcome::Failed: write(html::RunState::Failed); break;
+    case RunOutcome::Interrupted: write(html::RunState::Interrupted); break;
+  }
+}
 
-void HtmlSink::write(bool closing) {
-  const html::RunState state = !closing             ? html::RunState::Running
-                               : record_.finished() ? html::RunState::Finished
-                                                    : html::RunState::Stopped;
+void HtmlSink::write(html::RunState state) {
   write_file_atomically(path_, html::render_report(record_, {pipeline_name_, state, seconds_since_epoch(), environment_}));
   last_write_ = std::chrono::steady_clock::now();
 }

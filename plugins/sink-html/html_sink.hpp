@@ -7,6 +7,7 @@
 #include <utility>
 #include <vector>
 
+#include "report_page.hpp"
 #include "run_record.hpp"
 #include "tunepipe/options.hpp"
 #include "tunepipe/sink.hpp"
@@ -18,10 +19,10 @@ class HtmlSink : public SinkStage {
   HtmlSink(const Options& options, const StageContext& context);
   static OptionSchema schema();
   void on_event(const Event& event) override;
-  void close() override;
+  void close(RunOutcome outcome) override;
 
  private:
-  void write(bool closing);
+  void write(html::RunState state);
 
   std::filesystem::path path_;
   std::string pipeline_name_;

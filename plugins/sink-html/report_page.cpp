@@ -43,9 +43,12 @@ std::string state_badge(RunState state) {
     case RunState::Finished: return "<span class=\"status finished\">finished</span>";
     case RunState::Running:
       return "<span class=\"status running\">running</span> this page is rewritten as the run goes on";
-    case RunState::Stopped:
-      return "<span class=\"status stopped\">did not finish</span> the run ended with an error or was interrupted; "
-             "the report shows what it had reported until then";
+    case RunState::Failed:
+      return "<span class=\"status stopped\">failed</span> the run ended with an error; the report shows what it "
+             "had reported until then";
+    case RunState::Interrupted:
+      return "<span class=\"status stopped\">interrupted</span> the run was stopped (SIGINT/SIGTERM) after saving a "
+             "checkpoint: <code>tunepipe run PIPELINE --resume</code> continues it";
   }
   return {};
 }

@@ -10,7 +10,7 @@
 
 namespace tp::html {
 
-enum class RunState { Running, Finished, Stopped };
+enum class RunState { Running, Finished, Failed, Interrupted };
 
 struct ReportInput {
   std::string pipeline_name;

@@ -16,10 +16,7 @@ void RunRecord::add(const Event& event) {
     }
     case Event::Kind::Params: param_sets_.push_back({event.stage, event.name, event.params}); break;
     case Event::Kind::Table: tables_.push_back(event); break;
-    case Event::Kind::Text:
-      texts_.push_back(event);
-      if (event.stage == "pipeline" && event.name == "run/output") finished_ = true;
-      break;
+    case Event::Kind::Text: texts_.push_back(event); break;
   }
 }
 

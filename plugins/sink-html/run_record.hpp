@@ -35,8 +35,6 @@ class RunRecord {
   const std::vector<Event>& texts() const { return texts_; }
   double first_time() const { return first_time_; }
   double last_time() const { return last_time_; }
-  // The pipeline reports its output folder only once every stage is done.
-  bool finished() const { return finished_; }
 
  private:
   std::vector<ScalarSeries> series_;
@@ -45,7 +43,6 @@ class RunRecord {
   std::vector<Event> texts_;
   double first_time_ = 0.0;
   double last_time_ = 0.0;
-  bool finished_ = false;
 };
 
 }  // namespace tp::html

@@ -4,6 +4,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "tunepipe/append_file.hpp"
+
 namespace tp::sinks {
 
 namespace {
@@ -24,7 +26,8 @@ JsonlSink::JsonlSink(const Options& options, const StageContext& context) {
   const std::filesystem::path path = options.get_path("path");
   path_ = path.is_absolute() ? path : context.output_dir / path;
   std::filesystem::create_directories(path_.parent_path());
-  // A resumed run continues the interrupted run's history.
+  // A resumed run continues the interrupted run's history, after the last whole line.
+  if (context.resuming) prepare_to_append(path_);
   out_.open(path_, context.resuming ? std::ios::app : std::ios::trunc);
   if (!out_) throw Error(Location{path_.string()}, "cannot open the events file for writing");
 }
@@ -56,6 +59,6 @@ void JsonlSink::on_event(const Event& event) {
   if (!out_) throw Error(Location{path_.string()}, "write failed");
 }
 
-void JsonlSink::close() { out_.close(); }
+void JsonlSink::close(RunOutcome) { out_.close(); }
 
 }  // namespace tp::sinks

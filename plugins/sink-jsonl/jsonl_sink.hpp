@@ -13,7 +13,7 @@ class JsonlSink : public SinkStage {
   JsonlSink(const Options& options, const StageContext& context);
   static OptionSchema schema();
   void on_event(const Event& event) override;
-  void close() override;
+  void close(RunOutcome outcome) override;
 
  private:
   std::filesystem::path path_;

@@ -9,11 +9,22 @@
 
 #include "mlflow_names.hpp"
 #include "tunepipe/error.hpp"
+#include "tunepipe/event_names.hpp"
 
 namespace tp::sinks {
 namespace {
 
 using mlflow::KeyValue;
+
+// MLflow's RunStatus names.
+const char* run_status(RunOutcome outcome) {
+  switch (outcome) {
+    case RunOutcome::Finished: return "FINISHED";
+    case RunOutcome::Interrupted: return "KILLED";
+    case RunOutcome::Failed: return "FAILED";
+  }
+  return "FAILED";
+}
 
 bool is_http_url(std::string_view uri) { return uri.starts_with("http://") || uri.starts_with("https://"); }
 
@@ -92,7 +103,7 @@ void MlflowSink::start_run(double start_time) {
 void MlflowSink::add_params(const Event& event) {
   // The pipeline's own set keeps its section.key names; another set's
   // names are prefixed with the set's name ("trainer/plan/total_steps").
-  const bool pipeline_set = event.stage == "pipeline" && event.name == "hyperparameters";
+  const bool pipeline_set = event.stage == events::kPipeline && event.name == events::kHyperparameters;
   for (const auto& [name, value] : event.params) {
     const std::string key = mlflow::metric_key(pipeline_set ? name : event.name + "/" + name);
     std::string text = mlflow::truncate_characters(value, mlflow::kMaxParamValueLength);
@@ -112,8 +123,7 @@ void MlflowSink::on_event(const Event& event) {
       case Event::Kind::Params: add_params(event); break;
       case Event::Kind::Text:
         tags_[mlflow::metric_key(event.name)] = mlflow::truncate_characters(event.text, mlflow::kMaxTagValueLength);
-        if (event.stage == "pipeline" && event.name == "run/output") finished_ = true;
-        if (event.stage == "trainer" && event.name == "train/adapter" && upload_adapter_) upload_adapter(event.text);
+        if (event.stage == "trainer" && event.name == events::kTrainAdapter && upload_adapter_) upload_adapter(event.text);
         break;
       case Event::Kind::Table:
         if (upload_tables_) upload_table(event);
@@ -159,7 +169,7 @@ void MlflowSink::upload_table(const Event& event) {
   tags_["mlflow.loggedArtifacts"] = logged_tables_.dump();
 }
 
-void MlflowSink::close() {
+void MlflowSink::close(RunOutcome outcome) {
   if (!run_) return;  // no event arrived, or the server was never reached
   // The run's status is worth a try even when sending the rest failed (or a
   // request failed before, after which only the status is sent).
@@ -171,7 +181,7 @@ void MlflowSink::close() {
       flush_failure = std::current_exception();
     }
   }
-  client_.update_run(run_->run_id, finished_ ? "FINISHED" : "FAILED", now_ms());
+  client_.update_run(run_->run_id, run_status(outcome), now_ms());
   if (flush_failure) std::rethrow_exception(flush_failure);
 }
 

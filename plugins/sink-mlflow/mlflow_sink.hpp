@@ -21,7 +21,7 @@ class MlflowSink : public SinkStage {
   static OptionSchema schema();
   static void validate(const Options& options, Diagnostics& diagnostics);
   void on_event(const Event& event) override;
-  void close() override;
+  void close(RunOutcome outcome) override;
 
  private:
   void start_run(double start_time);
@@ -39,7 +39,6 @@ class MlflowSink : public SinkStage {
 
   std::optional<mlflow::RunInfo> run_;
   bool failed_ = false;    // a request failed: close() only ends the run
-  bool finished_ = false;  // the pipeline reported its end
   std::chrono::steady_clock::time_point last_flush_;
   std::vector<mlflow::Metric> metrics_;
   std::vector<mlflow::KeyValue> params_;

@@ -11,6 +11,7 @@
 
 #include "tensorboard_events.hpp"
 #include "tfrecord.hpp"
+#include "tunepipe/event_names.hpp"
 
 namespace tp::sinks {
 
@@ -82,7 +83,7 @@ void TensorBoardSink::on_event(const Event& event) {
       std::vector<std::vector<std::string>> rows;
       for (const auto& [key, value] : event.params) rows.push_back({key, value});
       write(table_event(event, {"parameter", "value"}, rows));
-      if (resuming_ && event.name == "trainer/plan")
+      if (resuming_ && event.name == events::kTrainerPlan)
         if (const auto step = start_step(event)) write(tensorboard::session_start_event(event.wall_time, *step + 1));
       break;
     }
@@ -94,6 +95,6 @@ void TensorBoardSink::write(const std::string& serialized_event) {
   if (!out_) throw Error(Location{path_.string()}, "write failed");
 }
 
-void TensorBoardSink::close() { out_.close(); }
+void TensorBoardSink::close(RunOutcome) { out_.close(); }
 
 }  // namespace tp::sinks

@@ -16,7 +16,7 @@ class TensorBoardSink : public SinkStage {
   TensorBoardSink(const Options& options, const StageContext& context);
   static OptionSchema schema();
   void on_event(const Event& event) override;
-  void close() override;
+  void close(RunOutcome outcome) override;
 
  private:
   void write(const std::string& serialized_event);

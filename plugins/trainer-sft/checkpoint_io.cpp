@@ -14,7 +14,10 @@
 #include <regex>
 
 #include "random_state.hpp"
+#include "run_identity_json.hpp"
 #include "tunepipe/error.hpp"
+#include "tunepipe/json_input.hpp"
+#include "tunepipe/run_layout.hpp"
 #include "tunepipe/safetensors.hpp"
 
 namespace fs = std::filesystem;
@@ -52,14 +55,13 @@ std::shared_ptr<const safetensors::File> open_part(const fs::path& dir, const ch
 }
 
 nlohmann::json read_json(const fs::path& path) {
-  std::ifstream in(path);
-  if (!in)
+  if (!fs::is_regular_file(path))
     throw Error(Location{path.string()}, "missing: the checkpoint is incomplete (delete the folder to resume from an "
                                          "earlier one)");
   try {
-    return nlohmann::json::parse(in);
-  } catch (const nlohmann::json::exception& error) {
-    throw Error(Location{path.string()}, fmt::format("not valid JSON ({}): the checkpoint is corrupt", error.what()));
+    return read_json_file(path);
+  } catch (const Error& error) {
+    throw Error(error.where(), error.message() + ": the checkpoint is corrupt");
   }
 }
 
@@ -117,7 +119,7 @@ bool exchange(const fs::path& a, const fs::path& b) {
 
 }  // namespace
 
-fs::path checkpoints_dir(const fs::path& output_dir) { return output_dir / "checkpoints"; }
+fs::path checkpoints_dir(const fs::path& output_dir) { return output_dir / run_layout::kCheckpointsFolder; }
 
 fs::path checkpoint_dir(const fs::path& output_dir, std::int64_t step) {
   return checkpoints_dir(output_dir) / fmt::format("checkpoint-{}", step);
@@ -160,7 +162,9 @@ void write_checkpoint(const fs::path& dir, const TrainingSnapshot& snapshot) {
     safetensors::write(folder / kOptimizer, snapshot.optimizer.state(),
                        {{"step", std::to_string(snapshot.optimizer.steps())}});
     safetensors::write(folder / kRandomState, generator_states(snapshot.device));
-    write_json(folder / kTrainerState, to_json(snapshot.state, snapshot.schedule, snapshot.epoch_progress));
+    nlohmann::json state = to_json(snapshot.state, snapshot.schedule, snapshot.epoch_progress);
+    state["run_identity"] = to_json(snapshot.identity);
+    write_json(folder / kTrainerState, state);
   });
 }
 
@@ -205,10 +209,11 @@ std::optional<fs::path> resume_folder(const ResumeRequest& request, const fs::pa
 }
 
 RestoredCheckpoint read_checkpoint(const fs::path& dir, const AttachedAdapter& adapter, AdamW& optimizer,
-                                   const at::Device& device) {
+                                   const at::Device& device, const RunIdentity& identity) {
   const fs::path state_file = dir / kTrainerState;
   const nlohmann::json json = read_json(state_file);
   RestoredCheckpoint restored{state_from_json(json, state_file.string()), schedule_from_json(json, state_file.string())};
+  check_same_run(json.contains("run_identity") ? json["run_identity"] : nlohmann::json(), identity, state_file.string());
 
   restore_adapter_weights(dir, adapter);
 

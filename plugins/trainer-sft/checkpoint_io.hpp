@@ -39,6 +39,7 @@ struct TrainingSnapshot {
   const LrSchedule& schedule;
   double epoch_progress = 0.0;
   at::Device device;
+  const RunIdentity& identity;
 };
 void write_checkpoint(const std::filesystem::path& dir, const TrainingSnapshot& snapshot);
 
@@ -57,8 +58,9 @@ struct RestoredCheckpoint {
 };
 // Copies the checkpoint into the adapter's parameters, the optimizer and the
 // random generators; throws tp::Error naming the file at fault when it is
-// missing, corrupt or written for another adapter.
+// missing, corrupt, written for another adapter or by another run (before
+// touching anything).
 RestoredCheckpoint read_checkpoint(const std::filesystem::path& dir, const AttachedAdapter& adapter, AdamW& optimizer,
-                                   const at::Device& device);
+                                   const at::Device& device, const RunIdentity& identity);
 
 }  // namespace tp::sft

@@ -48,6 +48,12 @@ OptionSchema SftOptions::schema() {
   s.add(int_option("loss_chunk_rows", d.loss_chunk_rows,
                    "trained tokens whose vocabulary logits are computed at once for the loss (memory vs speed)"))
       .range(1, std::nullopt);
+  s.add(int_option("collapse_steps", d.collapse_steps,
+                   "a gradient norm of 0 for this many steps in a row means the run has collapsed; 0: never check"))
+      .range(0, std::nullopt);
+  s.add(choice_option("on_collapse", d.on_collapse, {"stop", "warn"},
+                      "what a collapsed run does: stop with an error (keeping its earlier checkpoints), or report "
+                      "train/collapsed and go on"));
   return s;
 }
 
@@ -91,6 +97,8 @@ SftOptions SftOptions::read(const Options& options) {
   o.save_total_limit = options.get_int("save_total_limit");
   o.gradient_checkpointing = options.get_bool("gradient_checkpointing");
   o.loss_chunk_rows = options.get_int("loss_chunk_rows");
+  o.collapse_steps = options.get_int("collapse_steps");
+  o.on_collapse = options.get_string("on_collapse");
   return o;
 }
 

@@ -35,6 +35,8 @@ struct SftOptions {
   std::int64_t save_total_limit = 0;
   bool gradient_checkpointing = false;
   std::int64_t loss_chunk_rows = 512;
+  std::int64_t collapse_steps = 50;
+  std::string on_collapse = "stop";
 
   static OptionSchema schema();
   // Checks that involve several options.

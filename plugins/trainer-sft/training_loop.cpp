@@ -5,13 +5,19 @@
 #include <chrono>
 #include <cmath>
 
+#include <ATen/core/grad_mode.h>
+
 #include "checkpoint_io.hpp"
+#include "disk_space.hpp"
 #include "evaluation.hpp"
 #include "memory_usage.hpp"
 #include "random_state.hpp"
 #include "tunepipe/attached_adapter.hpp"
 #include "tunepipe/causal_lm_loss.hpp"
 #include "tunepipe/error.hpp"
+#include "tunepipe/event_names.hpp"
+#include "tunepipe/run_layout.hpp"
+#include "tunepipe/stop_request.hpp"
 
 namespace tp::sft {
 namespace {
@@ -44,6 +50,15 @@ std::int64_t element_count(const NamedTensors& tensors) {
   return count;
 }
 
+// What a checkpoint takes before one is written: the adapter's weights as
+// stored, AdamW's two fp32 moments, and room for the small files.
+std::uintmax_t estimated_checkpoint_bytes(const NamedTensors& parameters) {
+  std::uintmax_t bytes = 1 << 20;
+  for (const auto& [name, tensor] : parameters)
+    bytes += static_cast<std::uintmax_t>(tensor.numel()) * (tensor.element_size() + 2 * sizeof(float));
+  return bytes;
+}
+
 StepPlan plan_steps(const SftOptions& options, std::int64_t train_rows) {
   StepPlan plan;
   plan.micro_batches_per_epoch = ceil_div(train_rows, options.batch_size);
@@ -64,7 +79,9 @@ TrainingLoop::TrainingLoop(const SftOptions& options, const StageContext& contex
       plan_(plan_steps(options, static_cast<std::int64_t>(job.train.size()))),
       schedule_(make_schedule(options, plan_)),
       optimizer_(parameters_, AdamWSettings{options.adam_beta1, options.adam_beta2, options.adam_epsilon,
-                                            options.weight_decay}) {
+                                            options.weight_decay}),
+      collapse_watch_(options.collapse_steps, job.adapter->model()->config().vocab_size),
+      checkpoint_bytes_(estimated_checkpoint_bytes(parameters_)) {
   model_ = job.adapter->model();
 }
 
@@ -79,8 +96,11 @@ TrainingResult TrainingLoop::run() {
 
     const std::int64_t step = state_.global_step;
     if (step % options_.logging_steps == 0 || (step == 1 && options_.logging_first_step)) report();
+    watch_for_collapse(outcome);
     if (options_.eval_steps > 0 && step % options_.eval_steps == 0) evaluate();
     if (options_.save_steps > 0 && step % options_.save_steps == 0) save_checkpoint();
+    if (stop_requested()) stop_at_user_request();
+    check_disk_space();
   }
   if (state_.window.steps > 0) report();
   TrainingResult result;
@@ -89,7 +109,7 @@ TrainingResult TrainingLoop::run() {
   result.adapter_dir = save_adapter();  // before the last evaluation, so a failing evaluator loses no training
   if (last_eval_step_ != state_.global_step) evaluate();
   job_.adapter->set_training(false);
-  message("train/adapter", result.adapter_dir.string());  // the folder alone: sinks upload it
+  message(events::kTrainAdapter, result.adapter_dir.string());  // the folder alone: sinks upload it
   return result;
 }
 
@@ -98,7 +118,7 @@ void TrainingLoop::start() {
   optimizer_.zero_grad();
   const auto rows = static_cast<std::int64_t>(job_.train.size());
   if (const auto dir = resume_folder(job_.resume, context_.output_dir, options_.save_steps)) {
-    RestoredCheckpoint restored = read_checkpoint(*dir, *job_.adapter, optimizer_, device_);
+    RestoredCheckpoint restored = read_checkpoint(*dir, *job_.adapter, optimizer_, device_, job_.identity);
     if (restored.state.train_rows != rows)
       throw Error(Location{(*dir / "trainer_state.json").string()},
                   fmt::format("the checkpoint was trained on {} rows but the train split now has {}: resume with the "
@@ -106,11 +126,12 @@ void TrainingLoop::start() {
                               restored.state.train_rows, rows));
     state_ = std::move(restored.state);
     last_checkpoint_ = *dir;
+    last_checkpoint_step_ = state_.global_step;
     for (const nlohmann::json& entry : state_.log_history)
       if (entry.contains("loss")) last_reported_loss_ = entry["loss"].get<double>();
-    message("train/resumed", fmt::format("resumed from {} at step {}", dir->string(), state_.global_step));
+    message(events::kTrainResumed, fmt::format("resumed from {} at step {}", dir->string(), state_.global_step));
     if (!(restored.schedule == schedule_))
-      message("train/schedule", fmt::format("the checkpoint's run planned {} steps of a {} schedule at {}; continuing "
+      message(events::kTrainSchedule, fmt::format("the checkpoint's run planned {} steps of a {} schedule at {}; continuing "
                                             "with this pipeline's: {} steps of {} at {}",
                                             restored.schedule.total_steps(), restored.schedule.kind(),
                                             restored.schedule.peak(), schedule_.total_steps(), schedule_.kind(),
@@ -120,8 +141,14 @@ void TrainingLoop::start() {
     state_.data_seed = context_.seed;
     state_.train_rows = rows;
   }
+  const std::uintmax_t available = available_bytes(context_.output_dir);
+  if (available < 2 * checkpoint_bytes_)
+    throw Error(Location{context_.output_dir.string()},
+                fmt::format("the disk holding this output folder has {} free, and a checkpoint and the final adapter "
+                            "need about {}: free some space first",
+                            mebibytes(available), mebibytes(2 * checkpoint_bytes_)));
   context_.events->emit(Event::parameters(
-      "trainer", "trainer/plan",
+      "trainer", events::kTrainerPlan,
       {{"train_rows", std::to_string(rows)},
        {"eval_rows", std::to_string(eval_samples_.size())},
        {"micro_batches_per_epoch", std::to_string(plan_.micro_batches_per_epoch)},
@@ -167,13 +194,16 @@ TrainingLoop::StepOutcome TrainingLoop::train_step(const std::vector<Batch>& bat
     step_loss = step_loss.defined() ? step_loss + loss.detach() : loss.detach();
   }
   StepOutcome outcome;
+  outcome.targets = targets;
+  const std::int64_t step = state_.global_step + 1;
   outcome.loss = step_loss.item<double>();
-  if (!std::isfinite(outcome.loss)) stop_on_non_finite("training loss", outcome.loss);
+  if (!std::isfinite(outcome.loss)) stop_on_non_finite("training loss", outcome.loss, step);
   outcome.grad_norm = clip_grad_norm(parameters_, options_.max_grad_norm);
-  if (!std::isfinite(outcome.grad_norm)) stop_on_non_finite("gradient norm", outcome.grad_norm);
+  if (!std::isfinite(outcome.grad_norm)) stop_on_non_finite("gradient norm", outcome.grad_norm, step);
   outcome.learning_rate = schedule_.at(state_.global_step);
   optimizer_.step(outcome.learning_rate);
   optimizer_.zero_grad();
+  last_batch_ = batches.front();
   return outcome;
 }
 
@@ -194,13 +224,13 @@ void TrainingLoop::advance(const std::vector<Batch>& batches, const StepOutcome&
 void TrainingLoop::report() {
   const LogWindow& window = state_.window;
   last_reported_loss_ = window.loss_sum / static_cast<double>(window.steps);
-  emit("train/loss", last_reported_loss_);
-  emit("train/lr", last_step_.learning_rate);
-  emit("train/grad_norm", last_step_.grad_norm);
-  emit("train/tokens_per_s", window.seconds > 0 ? static_cast<double>(window.tokens) / window.seconds : 0.0);
-  emit("train/epoch", epoch_progress());
-  emit("memory/peak_rss_mib", peak_rss_mib());
-  if (device_.is_cuda()) emit("memory/cuda_peak_allocated_mib", cuda_peak_allocated_mib(device_));
+  emit(events::kTrainLoss, last_reported_loss_);
+  emit(events::kTrainLearningRate, last_step_.learning_rate);
+  emit(events::kTrainGradNorm, last_step_.grad_norm);
+  emit(events::kTrainTokensPerSecond, window.seconds > 0 ? static_cast<double>(window.tokens) / window.seconds : 0.0);
+  emit(events::kTrainEpoch, epoch_progress());
+  emit(events::kPeakRssMib, peak_rss_mib());
+  if (device_.is_cuda()) emit(events::kCudaPeakAllocatedMib, cuda_peak_allocated_mib(device_));
   state_.log_history.push_back({{"step", state_.global_step},
                                 {"epoch", epoch_progress()},
                                 {"loss", last_reported_loss_},
@@ -216,7 +246,7 @@ void TrainingLoop::evaluate() {
   if (!eval_samples_.empty()) {
     const double loss =
         eval_loss(*model_, eval_samples_, options_.eval_batch_size, job_.pad_token_id, options_.loss_chunk_rows);
-    emit("eval/loss", loss);
+    emit(events::kEvalLoss, loss);
     state_.log_history.push_back({{"step", state_.global_step}, {"epoch", epoch_progress()}, {"eval_loss", loss}});
   }
   if (job_.evaluate) job_.evaluate(state_.global_step);
@@ -224,26 +254,83 @@ void TrainingLoop::evaluate() {
 }
 
 void TrainingLoop::save_checkpoint() {
+  check_weights_before_saving();
   const std::filesystem::path dir = checkpoint_dir(context_.output_dir, state_.global_step);
-  write_checkpoint(dir, TrainingSnapshot{*job_.adapter, optimizer_, state_, schedule_, epoch_progress(), device_});
+  write_checkpoint(dir, TrainingSnapshot{*job_.adapter, optimizer_, state_, schedule_, epoch_progress(), device_,
+                                         job_.identity});
   last_checkpoint_ = dir;
+  last_checkpoint_step_ = state_.global_step;
+  checkpoint_bytes_ = folder_bytes(dir);
   if (options_.save_total_limit > 0) remove_old_checkpoints(context_.output_dir, options_.save_total_limit);
-  message("train/checkpoint", dir.string());
+  message(events::kTrainCheckpoint, dir.string());
 }
 
-std::filesystem::path TrainingLoop::save_adapter() const {
-  const std::filesystem::path dir = context_.output_dir / "adapter";
+std::filesystem::path TrainingLoop::save_adapter() {
+  check_weights_before_saving();
+  const std::filesystem::path dir = context_.output_dir / run_layout::kAdapterFolder;
   write_folder_atomically(dir, [&](const std::filesystem::path& folder) { job_.adapter->save(folder); });
   return dir;
 }
 
-void TrainingLoop::stop_on_non_finite(const char* what, double value) const {
-  const std::string resume =
-      last_checkpoint_ ? fmt::format("the last good checkpoint is {} (resume from it, perhaps with a lower learning_rate)",
-                                     last_checkpoint_->string())
-                       : std::string("no checkpoint was written before it (save_steps writes some)");
-  throw Error(fmt::format("step {}: the {} is {}; stopped before updating the adapter — {}", state_.global_step + 1,
-                          what, value, resume));
+void TrainingLoop::check_weights_before_saving() const {
+  if (!last_batch_) return;  // nothing trained since the weights were loaded
+  const at::NoGradGuard no_grad;
+  job_.adapter->set_training(false);  // no dropout: the check draws no random numbers
+  ForwardInput input;
+  input.input_ids = last_batch_->input_ids;
+  const double divisor = static_cast<double>(std::max<std::int64_t>(last_batch_->targets, 1));
+  const double loss =
+      causal_lm_loss(*model_, model_->hidden_states(input), last_batch_->labels, divisor, options_.loss_chunk_rows)
+          .item<double>();
+  job_.adapter->set_training(true);
+  if (std::isfinite(loss)) return;
+  throw Error(fmt::format("step {}: after its update the adapter's weights give a {} loss on the batch just trained, "
+                          "so they were not saved — {}",
+                          state_.global_step, loss, last_good_checkpoint()));
+}
+
+void TrainingLoop::check_disk_space() {
+  const std::uintmax_t available = available_bytes(context_.output_dir);
+  if (available >= 2 * checkpoint_bytes_) return;
+  std::string saved = last_good_checkpoint();
+  if (last_checkpoint_step_ != state_.global_step && available >= checkpoint_bytes_) {
+    save_checkpoint();
+    saved = fmt::format("checkpoint {} was written", last_checkpoint_->string());
+  }
+  throw Error(Location{context_.output_dir.string()},
+              fmt::format("step {}: the disk holding this output folder has {} free, and a checkpoint needs about {}: "
+                          "stopped while one still fits — {}; free some space, then `run --resume`",
+                          state_.global_step, mebibytes(available), mebibytes(checkpoint_bytes_), saved));
+}
+
+void TrainingLoop::watch_for_collapse(const StepOutcome& outcome) {
+  const auto collapse = collapse_watch_.observe(state_.global_step, outcome.loss, outcome.grad_norm, outcome.targets);
+  if (!collapse) return;
+  message(events::kTrainCollapsed, *collapse);
+  if (options_.on_collapse == "stop")
+    throw Error(fmt::format("step {}: {} — stopped without saving (on_collapse = \"warn\" goes on); {}",
+                            state_.global_step, *collapse, last_good_checkpoint()));
+}
+
+void TrainingLoop::stop_at_user_request() {
+  if (last_checkpoint_step_ != state_.global_step) save_checkpoint();
+  const std::string where = fmt::format("stopped at step {} of {}; checkpoint {} holds it: `tunepipe run PIPELINE "
+                                        "--resume` continues from there",
+                                        state_.global_step, plan_.total_steps, last_checkpoint_->string());
+  message(events::kTrainInterrupted, where);
+  throw RunInterrupted(where);
+}
+
+std::string TrainingLoop::last_good_checkpoint() const {
+  return last_checkpoint_ ? fmt::format("the last good checkpoint is {} (resume from it, perhaps with a lower "
+                                        "learning_rate)",
+                                        last_checkpoint_->string())
+                          : std::string("no checkpoint was written before it (save_steps writes some)");
+}
+
+void TrainingLoop::stop_on_non_finite(const char* what, double value, std::int64_t step) const {
+  throw Error(fmt::format("step {}: the {} is {}; stopped before updating the adapter — {}", step, what, value,
+                          last_good_checkpoint()));
 }
 
 double TrainingLoop::epoch_progress() const {

@@ -8,6 +8,7 @@
 #include <span>
 #include <vector>
 
+#include "collapse_watch.hpp"
 #include "epoch_order.hpp"
 #include "lr_schedule.hpp"
 #include "optimizer.hpp"
@@ -37,6 +38,7 @@ class TrainingLoop {
     double loss = 0.0;
     double grad_norm = 0.0;
     double learning_rate = 0.0;
+    std::int64_t targets = 0;  // trained tokens
   };
 
   void start();
@@ -46,8 +48,16 @@ class TrainingLoop {
   void report();
   void evaluate();
   void save_checkpoint();
-  std::filesystem::path save_adapter() const;
-  [[noreturn]] void stop_on_non_finite(const char* what, double value) const;
+  std::filesystem::path save_adapter();
+  // Before anything is saved: the weights just updated must give a finite loss
+  // on the batch they were trained on (an update can be finite and still huge).
+  void check_weights_before_saving() const;
+  // Stops with a checkpoint while one still fits on the disk.
+  void check_disk_space();
+  void watch_for_collapse(const StepOutcome& outcome);
+  [[noreturn]] void stop_at_user_request();
+  [[noreturn]] void stop_on_non_finite(const char* what, double value, std::int64_t step) const;
+  std::string last_good_checkpoint() const;
   double epoch_progress() const;
   void emit(const char* name, double value) const;
   void message(const char* name, const std::string& text) const;
@@ -69,6 +79,10 @@ class TrainingLoop {
   double last_reported_loss_ = 0.0;
   std::int64_t last_eval_step_ = -1;
   std::optional<std::filesystem::path> last_checkpoint_;
+  std::int64_t last_checkpoint_step_ = -1;
+  std::optional<Batch> last_batch_;  // the first micro-batch of the last step, for check_weights_before_saving
+  CollapseWatch collapse_watch_;
+  std::uintmax_t checkpoint_bytes_ = 0;  // estimated, then measured on the last one written
 };
 
 }  // namespace tp::sft

@@ -73,6 +73,6 @@ def test_example_sink_is_swapped_in_by_one_line(installed, tmp_path):
     file.write_text(pipeline)
     run(tunepipe, "--plugin-path", plugins, "run", file)
     report = (tmp_path / "run" / "report.md").read_text()
-    assert report.startswith("# quickstart\n")
+    assert report.startswith("# quickstart\n\nThe run finished.\n")
     assert "| data/train/rows | 480 |" in report
     assert "## data/summary" in report

@@ -3,7 +3,7 @@
 `html`: one self-contained page, rendered by headless Chromium; its DOM holds a chart per scalar series
 whose polyline has one vertex per event of that series in events.jsonl, the data summary and answer tables
 row for row, the hyper-parameters and the environment, and the file loads nothing from anywhere.
-A run that fails still leaves its report, saying it did not finish.
+A run that fails still leaves its report, saying it failed.
 
 `mlflow`: a real MLflow tracking server (the `mlflow server` our users run, from the pinned Python
 environment) started here on loopback receives the run; MLflow's own client reads back the params, the
@@ -315,7 +315,7 @@ def test_a_failed_run_still_leaves_its_report(tmp_path):
     assert result.returncode != 0
     assert f"{train}:6" in result.stderr
     dom = rendered_dom(tmp_path / "run" / "report.html")
-    assert dom.status == "did not finish"
+    assert dom.status == "failed"
     assert ("hyperparameters", "") in dom.tables
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import signal
 import subprocess
 import time
 import tomllib
@@ -158,14 +159,26 @@ def test_resume_without_a_checkpoint_says_so(tmp_path):
     assert "the run stopped before its first one (save_steps = 5); start it again without --resume" in result.stderr
 
 
-def test_a_non_finite_loss_stops_the_run_naming_the_last_checkpoint(tmp_path):
+def test_weights_blown_up_by_an_update_are_never_saved(tmp_path):
+    # lr 1e30: step 1's loss and gradients are finite, the update is not. Its weights used to be saved as
+    # checkpoint-1, "the last good checkpoint", which failed again at once when resumed.
     pipeline = write_pipeline(tmp_path, LORA, {"max_steps": 6, "learning_rate": 1e30, "save_steps": 1})
     result = run_tunepipe("run", pipeline)
     assert result.returncode != 0
-    checkpoint = tmp_path / "run" / "checkpoints" / "checkpoint-1"
-    assert f"step 2: the training loss is nan; stopped before updating the adapter — the last good checkpoint is " \
-           f"{checkpoint}" in result.stderr
+    assert "step 1: after its update the adapter's weights give a nan loss on the batch just trained, so they were " \
+           "not saved — no checkpoint was written before it" in result.stderr
+    assert not (tmp_path / "run" / "checkpoints" / "checkpoint-1").exists()
     assert not (tmp_path / "run" / "adapter").exists()
+
+    # A good checkpoint first, then the blow-up: the message names it, and resuming from it works.
+    (tmp_path / "ramp").mkdir()
+    ramp = write_pipeline(tmp_path / "ramp", LORA, {"max_steps": 6, "learning_rate": 1e30, "warmup_steps": 1000000000,
+                                                    "save_steps": 1})
+    result = run_tunepipe("run", ramp)
+    assert result.returncode != 0
+    good = tmp_path / "ramp" / "run" / "checkpoints" / "checkpoint-1"
+    assert f"the last good checkpoint is {good}" in result.stderr
+    assert good.is_dir()
 
 
 def test_a_second_run_on_the_same_output_folder_fails_at_once_naming_the_first(tmp_path):
@@ -189,3 +202,119 @@ def test_a_second_run_on_the_same_output_folder_fails_at_once_naming_the_first(t
         first.wait()
     # The lock dies with its holder (even killed): the folder is free again.
     run_tunepipe("run", pipeline, "--set", "trainer.max_steps=1", check=True)
+
+
+def start_run(pipeline: Path, *args) -> subprocess.Popen:
+    return subprocess.Popen([str(BIN), "run", str(pipeline), *map(str, args)], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True, cwd=REPO)
+
+
+def logged_steps(run_dir: Path) -> int:
+    """The last step a running run has logged train/loss for (its last line may be half written)."""
+    try:
+        lines = (run_dir / "events.jsonl").read_text("utf-8").splitlines()
+    except FileNotFoundError:
+        return 0
+    steps = [0]
+    for line in lines:
+        if '"train/loss"' in line and line.endswith("}"):
+            steps.append(json.loads(line)["step"])
+    return max(steps)
+
+
+def wait_for_step(process: subprocess.Popen, run_dir: Path, step: int) -> None:
+    deadline = time.monotonic() + 300
+    while logged_steps(run_dir) < step:
+        assert process.poll() is None, process.stderr.read()
+        assert time.monotonic() < deadline, "the run did not reach the step"
+        time.sleep(0.05)
+
+
+def test_sigterm_saves_the_step_reached_and_resume_finishes_as_if_uninterrupted(tmp_path):
+    trainer = {"max_steps": 40, "batch_size": 4, "learning_rate": 5e-3, "logging_steps": 1}
+    (tmp_path / "whole").mkdir()
+    whole = write_pipeline(tmp_path / "whole", {**LORA, "dropout": 0.1}, trainer)
+    run_tunepipe("run", whole, check=True)
+    uninterrupted = (tmp_path / "whole" / "run" / "adapter" / "adapter_model.safetensors").read_bytes()
+
+    pipeline = write_pipeline(tmp_path, {**LORA, "dropout": 0.1}, trainer)
+    (tmp_path / "pipeline.toml").write_text(pipeline.read_text("utf-8") + '[[sinks]]\nplugin = "html"\n', "utf-8")
+    run_dir = tmp_path / "run"
+    process = start_run(pipeline)
+    wait_for_step(process, run_dir, 3)
+    process.send_signal(signal.SIGTERM)
+    _, stderr = process.communicate(timeout=300)
+    assert process.returncode == 128 + signal.SIGTERM, stderr
+    stopped = texts(run_dir, "train/interrupted")
+    step = max(series(run_dir, "train/loss"))
+    checkpoint = run_dir / "checkpoints" / f"checkpoint-{step}"
+    assert f"stopped at step {step} of 40; checkpoint {checkpoint} holds it" in stopped
+    assert "tunepipe run: interrupted: " in stderr and "--resume" in stderr
+    assert checkpoint.is_dir() and not (run_dir / "adapter").exists()
+    assert '<span class="status stopped">interrupted</span>' in (run_dir / "report.html").read_text("utf-8")
+
+    run_tunepipe("run", pipeline, "--resume", check=True)
+    assert (run_dir / "adapter" / "adapter_model.safetensors").read_bytes() == uninterrupted
+    assert '<span class="status finished">finished</span>' in (run_dir / "report.html").read_text("utf-8")
+
+
+def test_a_second_signal_stops_at_once(tmp_path):
+    pipeline = write_pipeline(tmp_path, LORA, {"max_steps": 1000, "logging_steps": 1, "eval_steps": 1,
+                                               "max_eval_samples": 1000})
+    process = start_run(pipeline)
+    wait_for_step(process, tmp_path / "run", 1)
+    process.send_signal(signal.SIGINT)
+    # Once the first one is handled (it says so), the second ends the process by the signal itself.
+    notice = ""
+    while "signal again to stop at once" not in notice:
+        notice += process.stderr.readline()
+    process.send_signal(signal.SIGINT)
+    process.communicate(timeout=60)
+    assert process.returncode == -signal.SIGINT
+
+
+def test_a_fresh_run_refuses_a_folder_that_holds_a_trained_run_unless_overwrite(tmp_path):
+    pipeline = write_pipeline(tmp_path, LORA, {"max_steps": 2, "save_steps": 1})
+    run_tunepipe("run", pipeline, check=True)
+    result = run_tunepipe("run", pipeline)
+    assert result.returncode != 0
+    assert f"{tmp_path / 'run'}: error: this output folder holds an earlier training run (checkpoints/, adapter/): " \
+           "continue it with `run --resume`, replace it with `run --overwrite`" in result.stderr
+    first = (tmp_path / "run" / "adapter" / "adapter_model.safetensors").read_bytes()
+    stale = tmp_path / "run" / "checkpoints" / "checkpoint-99"
+    shutil.copytree(tmp_path / "run" / "checkpoints" / "checkpoint-2", stale)
+
+    run_tunepipe("run", pipeline, "--overwrite", check=True)
+    assert not stale.exists(), "--overwrite deleted the earlier run's checkpoints"
+    assert (tmp_path / "run" / "adapter" / "adapter_model.safetensors").read_bytes() == first  # same seed, same run
+    both = run_tunepipe("run", pipeline, "--resume", "--overwrite")
+    assert both.returncode == 2 and "give one" in both.stderr
+
+
+def test_resume_refuses_the_checkpoint_of_another_pipeline(tmp_path):
+    pipeline = write_pipeline(tmp_path, LORA, {"max_steps": 4, "save_steps": 2})
+    run_tunepipe("run", pipeline, check=True)
+    shutil.rmtree(tmp_path / "run" / "checkpoints" / "checkpoint-4")
+    other = pipeline.read_text("utf-8").replace('name = "training-test"', 'name = "other-test"')
+    other = other.replace("seed = 42", "seed = 7").replace("r = 8", "r = 8\ndropout = 0.2")
+    other_pipeline = tmp_path / "other.toml"
+    other_pipeline.write_text(other, "utf-8")
+    result = run_tunepipe("run", other_pipeline, "--resume")
+    assert result.returncode != 0
+    state = tmp_path / "run" / "checkpoints" / "checkpoint-2" / "trainer_state.json"
+    assert f'{state}: error: [trainer] sft: this checkpoint belongs to another run: it was written by pipeline ' \
+           f'"training-test" and ' \
+           f'this is pipeline "other-test"' in result.stderr
+    assert "pipeline.seed = 42 there, 7 here" in result.stderr
+    assert "adapter.dropout = 0 there, 0.2 here" in result.stderr
+    assert "the train data differ" not in result.stderr
+
+    fewer = tmp_path / "fewer.jsonl"
+    fewer.write_text("".join((QUICKSTART / "data" / "train.jsonl").read_text("utf-8").splitlines(True)[:100]), "utf-8")
+    other_data = tmp_path / "other-data.toml"
+    other_data.write_text(pipeline.read_text("utf-8").replace(str(QUICKSTART / "data" / "train.jsonl"), str(fewer)),
+                          "utf-8")
+    result = run_tunepipe("run", other_data, "--resume")
+    assert result.returncode != 0
+    assert "the train data differ (tokens sha256 " in result.stderr
+    run_tunepipe("run", pipeline, "--resume", check=True)  # its own pipeline resumes it

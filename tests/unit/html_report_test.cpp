@@ -118,7 +118,7 @@ TEST_CASE("render_report shows every kind of event, escaped", "[html]") {
                 106));
   record.add(at(tp::Event::message("trainer", "train/adapter", "runs/x/adapter", 3), 107));
 
-  const ReportInput input{"quick<start>", RunState::Stopped, 200, {{"CPU", "Test CPU"}}};
+  const ReportInput input{"quick<start>", RunState::Failed, 200, {{"CPU", "Test CPU"}}};
   std::string page = render_report(record, input);
   CHECK(page.starts_with("<!DOCTYPE html>"));
   CHECK(page.find("<meta charset=\"utf-8\">") != std::string::npos);
@@ -126,7 +126,7 @@ TEST_CASE("render_report shows every kind of event, escaped", "[html]") {
   CHECK(page.find("&lt;script&gt;alert(1)&lt;/script&gt;") != std::string::npos);
   CHECK(page.find("<h1>quick&lt;start&gt;</h1>") != std::string::npos);
   CHECK(page.find("你是一个&lt;专家&gt;") != std::string::npos);
-  CHECK(page.find("did not finish") != std::string::npos);
+  CHECK(page.find("<span class=\"status stopped\">failed</span>") != std::string::npos);
   CHECK(page.find("data-series=\"train/loss\"") != std::string::npos);
   CHECK(page.find("3 points, last 1.33333 at step 3") != std::string::npos);
   // One value, or none finite: listed, not charted.
@@ -142,8 +142,10 @@ TEST_CASE("render_report shows every kind of event, escaped", "[html]") {
 
   record.add(at(tp::Event::message("pipeline", "run/output", "runs/x"), 108));
   page = render_report(record, {"quickstart", RunState::Finished, 200, {}});
-  CHECK(record.finished());
   CHECK(page.find("<span class=\"status finished\">finished</span>") != std::string::npos);
-  CHECK(page.find("did not finish") == std::string::npos);
+  CHECK(page.find("status stopped") == std::string::npos);
+  page = render_report(record, {"quickstart", RunState::Interrupted, 200, {}});
+  CHECK(page.find("<span class=\"status stopped\">interrupted</span>") != std::string::npos);
+  CHECK(page.find("--resume") != std::string::npos);
 }
 

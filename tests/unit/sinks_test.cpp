@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -124,9 +125,16 @@ struct Recorder : tp::SinkStage {
     if (fail_on_event) throw tp::Error(tp::Location{"out/x.csv"}, "disk full");
     seen->push_back(event.name);
   }
-  void close() override {
+  void close(tp::RunOutcome) override {
     if (fail_on_close) throw tp::Error("cannot close");
   }
+};
+
+struct OutcomeRecorder : tp::SinkStage {
+  std::optional<tp::RunOutcome>* outcome;
+  explicit OutcomeRecorder(std::optional<tp::RunOutcome>* into) : outcome(into) {}
+  void on_event(const tp::Event&) override {}
+  void close(tp::RunOutcome how) override { *outcome = how; }
 };
 
 std::unique_ptr<Recorder> recorder(std::vector<std::string>* into, bool fail_on_event, bool fail_on_close = false) {
@@ -146,7 +154,7 @@ TEST_CASE("a failing sink is dropped with a warning; a strict one stops the run"
     bus.add_sink("[sinks[1]] good", recorder(&good, false));
     bus.emit(tp::Event::scalar("trainer", "train/loss", 1.0, 1));
     bus.emit(tp::Event::scalar("trainer", "train/loss", 0.5, 2));
-    CHECK_NOTHROW(bus.close());
+    CHECK_NOTHROW(bus.close(tp::RunOutcome::Finished));
     CHECK(good == std::vector<std::string>{"train/loss", "train/loss"});
     CHECK(bad.empty());
   }
@@ -164,8 +172,20 @@ TEST_CASE("a failing sink is dropped with a warning; a strict one stops the run"
     tp::core::EventBus bus;
     bus.add_sink("[sinks[0]] a", recorder(&good, false, true), true);
     bus.add_sink("[sinks[1]] b", recorder(&other, false, true));
-    CHECK_THAT(error_of([&] { bus.close(); }), Catch::Contains("[sinks[0]] a: cannot close"));
-    CHECK_NOTHROW(bus.close());
+    CHECK_THAT(error_of([&] { bus.close(tp::RunOutcome::Finished); }), Catch::Contains("[sinks[0]] a: cannot close"));
+    CHECK_NOTHROW(bus.close(tp::RunOutcome::Finished));
+  }
+  SECTION("every sink learns how the run ended; a bus destroyed unclosed says it failed") {
+    std::optional<tp::RunOutcome> closed, unwound;
+    {
+      tp::core::EventBus bus;
+      bus.add_sink("[sinks[0]] a", std::make_unique<OutcomeRecorder>(&closed));
+      bus.close(tp::RunOutcome::Interrupted);
+      tp::core::EventBus unwinding;
+      unwinding.add_sink("[sinks[0]] b", std::make_unique<OutcomeRecorder>(&unwound));
+    }
+    CHECK(closed == tp::RunOutcome::Interrupted);
+    CHECK(unwound == tp::RunOutcome::Failed);
   }
   SECTION("a bus destroyed while another error unwinds never throws") {
     auto bus = std::make_unique<tp::core::EventBus>();

@@ -28,6 +28,7 @@
 #include "tunepipe/causal_lm.hpp"
 #include "tunepipe/model.hpp"
 #include "tunepipe/safetensors.hpp"
+#include "tunepipe/stop_request.hpp"
 #include "tunepipe/trainer.hpp"
 
 // c10's logging header defines a glog-style CHECK that aborts the process;
@@ -126,21 +127,29 @@ struct TinyModel {
   }
 };
 
-// x → dropout(x) Aᵀ Bᵀ · scale, and NaN everywhere once `poisoned` is set.
+// What a test makes the adapter's output: NaN everywhere (poisoned), or
+// zero, so that no gradient reaches the weights (frozen).
+struct Faults {
+  bool poisoned = false;
+  bool frozen = false;
+};
+
+// x → dropout(x) Aᵀ Bᵀ · scale, unless a fault is set.
 class LowRankDelta : public tp::LinearDelta {
  public:
-  LowRankDelta(at::Tensor a, at::Tensor b, double dropout, const bool& training, const bool& poisoned)
-      : a_(std::move(a)), b_(std::move(b)), dropout_(dropout), training_(training), poisoned_(poisoned) {}
+  LowRankDelta(at::Tensor a, at::Tensor b, double dropout, const bool& training, const Faults& faults)
+      : a_(std::move(a)), b_(std::move(b)), dropout_(dropout), training_(training), faults_(faults) {}
   at::Tensor delta(const at::Tensor& x) const override {
     const at::Tensor out = at::linear(at::linear(at::dropout(x, dropout_, training_), a_), b_) * 2.0;
-    return poisoned_ ? out * std::numeric_limits<double>::quiet_NaN() : out;
+    if (faults_.poisoned) return out * std::numeric_limits<double>::quiet_NaN();
+    return faults_.frozen ? out * 0.0 : out;
   }
 
  private:
   at::Tensor a_, b_;
   double dropout_;
   const bool& training_;
-  const bool& poisoned_;
+  const Faults& faults_;
 };
 
 // A LoRA-like adapter on every q_proj and v_proj, for testing the trainer
@@ -156,7 +165,7 @@ class TestAdapter : public tp::AttachedAdapter {
       at::Tensor b = (at::randn({linear->out_features(), rank}, generator) * 0.3).requires_grad_(true);
       parameters_.emplace_back("base_model.model." + name + ".lora_A.weight", a);
       parameters_.emplace_back("base_model.model." + name + ".lora_B.weight", b);
-      linear->attach(std::make_shared<LowRankDelta>(a, b, dropout, training_, poisoned));
+      linear->attach(std::make_shared<LowRankDelta>(a, b, dropout, training_, faults));
     }
   }
   std::shared_ptr<tp::CausalLM> model() const override { return model_; }
@@ -171,7 +180,7 @@ class TestAdapter : public tp::AttachedAdapter {
   }
   void merge() override { throw tp::Error("not mergeable"); }
 
-  bool poisoned = false;
+  Faults faults;
 
  private:
   std::shared_ptr<tp::CausalLM> model_;
@@ -217,6 +226,7 @@ struct Training {
   fs::path output_dir;
   tp::ResumeRequest resume;
   std::function<void(std::int64_t)> evaluate;
+  tp::RunIdentity identity;
   Recorder events;
 
   tp::TrainingResult run(const std::vector<std::pair<std::string, tp::Value>>& options) {
@@ -229,6 +239,7 @@ struct Training {
     job.pad_token_id = 0;
     job.resume = resume;
     job.evaluate = evaluate;
+    job.identity = identity;
     return trainer->train(job);
   }
 };
@@ -511,16 +522,148 @@ TEST_CASE("sft: a non-finite loss stops the run, naming the step and the last go
   const TempDir out;
   Training training{std::make_shared<TestAdapter>(tiny.load(), 2, 0.0), make_samples(8, 6)};
   training.output_dir = out.path;
-  training.evaluate = [&](std::int64_t step) { training.adapter->poisoned = step == 2; };
+  training.evaluate = [&](std::int64_t step) { training.adapter->faults.poisoned = step == 2; };
   const std::string error = error_of([&] {
     training.run({{"batch_size", std::int64_t{2}}, {"eval_steps", std::int64_t{2}}, {"save_steps", std::int64_t{2}}});
   });
-  CHECK(error.find("step 3: the training loss is nan") != std::string::npos);
-  CHECK(error.find((out.path / "checkpoints" / "checkpoint-2").string()) != std::string::npos);
+  // The weights after step 2 give NaN: checked before its checkpoint is written, they are not saved.
+  CHECK(error.find("step 2: after its update the adapter's weights give a nan loss on the batch just trained, so "
+                   "they were not saved — no checkpoint was written before it") != std::string::npos);
+  CHECK(!fs::exists(out.path / "checkpoints" / "checkpoint-2"));
+
+  const TempDir later;
+  Training late{std::make_shared<TestAdapter>(tiny.load(), 2, 0.0), make_samples(8, 6)};
+  late.output_dir = later.path;
+  late.evaluate = [&](std::int64_t step) { late.adapter->faults.poisoned = step == 2; };
+  const std::string late_error = error_of([&] {
+    late.run({{"batch_size", std::int64_t{2}}, {"eval_steps", std::int64_t{2}}, {"save_steps", std::int64_t{1}}});
+  });
+  CHECK(late_error.find("step 2: after its update") != std::string::npos);
+  CHECK(late_error.find("the last good checkpoint is " + (later.path / "checkpoints" / "checkpoint-1").string()) !=
+        std::string::npos);
+  CHECK(fs::exists(later.path / "checkpoints" / "checkpoint-1"));
+  CHECK(!fs::exists(later.path / "checkpoints" / "checkpoint-2"));
+  CHECK(!fs::exists(later.path / "adapter"));
 
   Training early{std::make_shared<TestAdapter>(tiny.load(), 2, 0.0), make_samples(8, 6)};
   early.output_dir = out.path / "early";
-  early.adapter->poisoned = true;
+  early.adapter->faults.poisoned = true;
   CHECK(error_of([&] { early.run({}); }).find("step 1: the training loss is nan; stopped before updating the adapter — no "
                                                "checkpoint was written") != std::string::npos);
+}
+
+TEST_CASE("sft: a finite but huge update is never saved", "[trainer]") {
+  // lr 1e30: AdamW's first update moves every weight by about 1e30; the step's own loss was finite.
+  const TinyModel tiny;
+  const TempDir out;
+  Training training{std::make_shared<TestAdapter>(tiny.load(), 2, 0.0), make_samples(8, 6)};
+  training.output_dir = out.path;
+  const std::string error = error_of([&] {
+    training.run({{"batch_size", std::int64_t{2}}, {"save_steps", std::int64_t{1}}, {"learning_rate", 1e30},
+                  {"max_grad_norm", 0.0}});
+  });
+  CHECK(error.find("step 1: after its update the adapter's weights give a") != std::string::npos);
+  CHECK(!fs::exists(out.path / "checkpoints" / "checkpoint-1"));
+  CHECK(!fs::exists(out.path / "adapter"));
+}
+
+TEST_CASE("sft: a collapsed run (zero gradient, step after step) stops, or warns and goes on", "[trainer]") {
+  const TinyModel tiny;
+  for (const std::string on_collapse : {"stop", "warn"}) {
+    INFO(on_collapse);
+    const TempDir out;
+    Training training{std::make_shared<TestAdapter>(tiny.load(), 2, 0.0), make_samples(12, 6)};
+    training.output_dir = out.path;
+    training.evaluate = [&](std::int64_t step) { training.adapter->faults.frozen = step >= 2; };
+    const std::vector<std::pair<std::string, tp::Value>> options{
+        {"batch_size", std::int64_t{2}}, {"eval_steps", std::int64_t{1}}, {"collapse_steps", std::int64_t{3}},
+        {"on_collapse", on_collapse}, {"logging_steps", std::int64_t{1}}};
+    if (on_collapse == "stop") {
+      const std::string error = error_of([&] { training.run(options); });
+      CHECK(error.find("step 5: the gradient norm has been 0 for 3 steps (since step 3)") != std::string::npos);
+      CHECK(!fs::exists(out.path / "adapter"));
+    } else {
+      CHECK(training.run(options).steps == 6);
+      CHECK(training.events.texts("train/collapsed").find("since step 3") != std::string::npos);
+    }
+    CHECK(training.events.series("train/grad_norm").at(3) == 0.0);
+  }
+
+  SECTION("collapse_steps = 0 never checks") {
+    const TempDir out;
+    Training training{std::make_shared<TestAdapter>(tiny.load(), 2, 0.0), make_samples(12, 6)};
+    training.output_dir = out.path;
+    training.adapter->faults.frozen = true;
+    CHECK(training.run({{"batch_size", std::int64_t{2}}, {"collapse_steps", std::int64_t{0}}}).steps == 6);
+  }
+}
+
+TEST_CASE("sft: a stop request finishes the step, writes its checkpoint, and resuming continues exactly", "[trainer][resume]") {
+  const TinyModel tiny;
+  const TempDir first_out, stopped_out;
+  const std::vector<std::pair<std::string, tp::Value>> options{
+      {"batch_size", std::int64_t{2}}, {"epochs", std::int64_t{2}}, {"learning_rate", 5e-3},
+      {"logging_steps", std::int64_t{1}}, {"eval_steps", std::int64_t{1}}};
+  Training first{std::make_shared<TestAdapter>(tiny.load(), 4, /*dropout=*/0.3), make_samples(10, 2)};
+  first.output_dir = first_out.path;
+  first.run(options);
+  const auto uninterrupted = first.events.series("train/loss");
+
+  Training stopped{std::make_shared<TestAdapter>(tiny.load(), 4, 0.3), first.train};
+  stopped.output_dir = stopped_out.path;
+  stopped.evaluate = [](std::int64_t step) {
+    if (step == 3) tp::request_stop();
+  };
+  bool interrupted = false;
+  try {
+    stopped.run(options);
+  } catch (const tp::RunInterrupted& e) {
+    interrupted = true;
+    CHECK(std::string(e.what()).find("stopped at step 3 of 10") != std::string::npos);
+  }
+  tp::clear_stop_request();
+  CHECK(interrupted);
+  CHECK(fs::is_directory(stopped_out.path / "checkpoints" / "checkpoint-3"));  // save_steps is 0: written for the stop
+  CHECK(stopped.events.texts("train/interrupted").find("--resume") != std::string::npos);
+  CHECK(!fs::exists(stopped_out.path / "adapter"));
+
+  Training resumed{std::make_shared<TestAdapter>(tiny.load(), 4, 0.3, /*seed=*/99), first.train};
+  resumed.output_dir = stopped_out.path;
+  resumed.resume = {tp::ResumeRequest::Mode::Latest, {}};
+  CHECK(resumed.run(options).steps == 10);
+  for (const auto& [step, loss] : resumed.events.series("train/loss")) CHECK(loss == uninterrupted.at(step));
+  CHECK(same_tensors(snapshot(resumed.adapter->parameters()), snapshot(first.adapter->parameters()), 0.0));
+}
+
+TEST_CASE("sft: --resume refuses a checkpoint another run wrote, naming what differs", "[trainer][resume]") {
+  const TinyModel tiny;
+  const TempDir out;
+  const std::vector<std::pair<std::string, tp::Value>> options{{"batch_size", std::int64_t{2}},
+                                                               {"save_steps", std::int64_t{2}}};
+  tp::RunIdentity identity{"first", {{"pipeline.seed", "42"}, {"adapter.r", "4"}}, std::string(64, 'a')};
+  Training first{std::make_shared<TestAdapter>(tiny.load(), 4, 0.0), make_samples(8, 2)};
+  first.output_dir = out.path;
+  first.identity = identity;
+  first.run(options);
+
+  tp::RunIdentity other{"second", {{"pipeline.seed", "7"}, {"adapter.r", "4"}}, std::string(64, 'b')};
+  Training second{std::make_shared<TestAdapter>(tiny.load(), 4, 0.0), first.train};
+  second.output_dir = out.path;
+  second.identity = other;
+  second.resume = {tp::ResumeRequest::Mode::Latest, {}};
+  const NamedTensors before = snapshot(second.adapter->parameters());
+  const std::string error = error_of([&] { second.run(options); });
+  CHECK(error.find((out.path / "checkpoints" / "checkpoint-4" / "trainer_state.json").string() +
+                   ": error: this checkpoint belongs to another run: it was written by pipeline \"first\" and this "
+                   "is pipeline \"second\"") != std::string::npos);
+  CHECK(error.find("pipeline.seed = 42 there, 7 here") != std::string::npos);
+  CHECK(error.find("the train data differ (tokens sha256 aaaaaaaaaaaa there, bbbbbbbbbbbb here") != std::string::npos);
+  CHECK(error.find("adapter.r") == std::string::npos);
+  CHECK(same_tensors(snapshot(second.adapter->parameters()), before, 0.0));  // nothing restored
+
+  Training same{std::make_shared<TestAdapter>(tiny.load(), 4, 0.0), first.train};
+  same.output_dir = out.path;
+  same.identity = identity;
+  same.resume = {tp::ResumeRequest::Mode::Latest, {}};
+  CHECK(same.run(options).steps == 4);
 }

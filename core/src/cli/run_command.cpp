@@ -3,6 +3,8 @@
 #include "cli/command.hpp"
 #include "pipeline/pipeline.hpp"
 #include "run/pipeline_runner.hpp"
+#include "run/stop_signals.hpp"
+#include "tunepipe/stop_request.hpp"
 
 namespace tp::core::cli {
 namespace po = boost::program_options;
@@ -13,11 +15,12 @@ int run_command_run(const std::vector<std::string>& args) {
       "set", po::value<std::vector<std::string>>()->composing(), "override a key: --set trainer.epochs=1 (repeatable)")(
       "resume", po::value<std::string>()->implicit_value(""),
       "continue training from the latest complete checkpoint, or from the checkpoint folder given")(
-      "data-only", "prepare and write the data splits, then stop (no model weights are loaded)");
+      "data-only", "prepare and write the data splits, then stop (no model weights are loaded)")(
+      "overwrite", "start afresh in an output folder that holds an earlier run's checkpoints and adapter, deleting them");
   po::positional_options_description positional;
   positional.add("pipeline", 1);
   const ParsedArgs parsed = parse_command_line(
-      "run", "PIPELINE [--set section.key=value]... [--resume [DIR] | --data-only]", options, positional, args);
+      "run", "PIPELINE [--set section.key=value]... [--resume [DIR] | --overwrite | --data-only]", options, positional, args);
   if (parsed.help_shown) return 0;
 
   LoadSettings settings;
@@ -26,13 +29,21 @@ int run_command_run(const std::vector<std::string>& args) {
   const Pipeline pipeline = load_pipeline(parsed.values["pipeline"].as<std::string>(), plugin_registry(), settings, warnings);
   RunSettings run;
   run.data_only = parsed.values.count("data-only") > 0;
+  run.overwrite = parsed.values.count("overwrite") > 0;
   if (parsed.values.count("resume")) {
     const std::string dir = parsed.values["resume"].as<std::string>();
     if (!pipeline.trainer) throw Error("--resume continues a training run, but the pipeline has no [trainer] section");
+    if (run.overwrite) throw UsageError("--resume continues the run in the output folder; --overwrite deletes it: give one");
     run.resume = dir.empty() ? ResumeRequest{ResumeRequest::Mode::Latest, {}}
                              : ResumeRequest{ResumeRequest::Mode::Directory, dir};
   }
-  run_pipeline(pipeline, run);
+  const StopSignals stop_signals;
+  try {
+    run_pipeline(pipeline, run);
+  } catch (const RunInterrupted& e) {
+    fmt::print(stderr, "tunepipe run: interrupted: {}\n", e.message());
+    return StopSignals::exit_status();
+  }
   return 0;
 }
 

@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "tunepipe/error.hpp"
+#include "tunepipe/stop_request.hpp"
 
 namespace tp::core {
 
@@ -27,6 +28,8 @@ decltype(auto) call_plugin(std::string_view section, std::string_view plugin, F&
     throw;
   } catch (const ValidationError&) {
     throw;
+  } catch (const RunInterrupted&) {
+    throw;  // the user's stop, reported as such
   } catch (const Error& e) {
     throw Error(e.where(), with_stage_prefix(section, plugin, e.message()));
   } catch (const std::exception& e) {

@@ -64,14 +64,14 @@ void EventBus::emit(Event event) {
   }
 }
 
-void EventBus::close_sinks(bool may_throw) {
+void EventBus::close(RunOutcome outcome, bool may_throw) {
   if (closed_) return;
   closed_ = true;
   std::exception_ptr strict_failure;
   for (Entry& entry : sinks_) {
     if (entry.sink == nullptr) continue;
     try {
-      entry.sink->close();
+      entry.sink->close(outcome);
     } catch (const std::exception& e) {
       try {
         report_failure(entry, e, may_throw);
@@ -83,9 +83,6 @@ void EventBus::close_sinks(bool may_throw) {
   if (strict_failure) std::rethrow_exception(strict_failure);
 }
 
-void EventBus::close() { close_sinks(true); }
-
-// Unwinding from another error: a strict sink's failure is only reported.
-EventBus::~EventBus() { close_sinks(false); }
+EventBus::~EventBus() { close(RunOutcome::Failed, /*may_throw=*/false); }
 
 }  // namespace tp::core

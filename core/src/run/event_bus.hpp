@@ -20,8 +20,9 @@ class EventBus : public EventEmitter {
   void add_sink(const StageConfig& sink, const StageContext& context);
   void add_sink(std::string label, std::unique_ptr<SinkStage> sink, bool strict = false);
   void emit(Event event) override;
-  // Closes every sink; a strict sink's failure to close is thrown.
-  void close();
+  // Closes every sink, telling it how the run ended; a strict sink's failure
+  // to close is thrown when may_throw (not while unwinding from another error).
+  void close(RunOutcome outcome, bool may_throw = true);
   ~EventBus() override;
 
  private:
@@ -33,7 +34,6 @@ class EventBus : public EventEmitter {
   };
   // Warns, or throws for a strict sink (unless `may_throw` is false).
   void report_failure(Entry& entry, const std::exception& e, bool may_throw = true);
-  void close_sinks(bool may_throw);
   std::vector<Entry> sinks_;
   bool closed_ = false;
 };

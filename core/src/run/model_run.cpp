@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "run/run_identity.hpp"
 #include "run/stage_factory.hpp"
 #include "util/suggest.hpp"
 #include "tunepipe/adapter.hpp"
@@ -80,6 +81,7 @@ std::optional<TrainingResult> run_model_stages(const Pipeline& pipeline, const S
   if (splits.contains("test")) job.eval = splits.at("test").samples;
   job.pad_token_id = padding_id(*stages.tokenizer);
   job.resume = resume;
+  job.identity = run_identity(pipeline, job.train);
   if (evaluation) job.evaluate = [&](std::int64_t step) { (*evaluation)(adapter, step); };
 
   const std::unique_ptr<TrainerStage> trainer = create_stage<TrainerStage>(*pipeline.trainer, context);

@@ -10,12 +10,11 @@
 #include <string>
 
 #include "tunepipe/error.hpp"
+#include "tunepipe/run_layout.hpp"
 
 namespace tp::core {
 
 namespace {
-
-constexpr const char* kLockFile = ".tunepipe.lock";
 
 std::string holder_of(int fd) {
   char buffer[32] = {};
@@ -27,7 +26,7 @@ std::string holder_of(int fd) {
 }  // namespace
 
 OutputFolderLock::OutputFolderLock(const std::filesystem::path& output_dir) {
-  const std::filesystem::path file = output_dir / kLockFile;
+  const std::filesystem::path file = output_dir / run_layout::kLockFile;
   fd_ = ::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
   if (fd_ < 0)
     throw Error(Location{file.string()}, fmt::format("cannot create the run's lock file: {}", std::strerror(errno)));

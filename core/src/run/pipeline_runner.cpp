@@ -1,7 +1,5 @@
 #include "run/pipeline_runner.hpp"
 
-#include "run/output_folder_lock.hpp"
-
 #include <fmt/format.h>
 
 #include <map>
@@ -10,9 +8,13 @@
 
 #include "plugins/plugin_call.hpp"
 #include "run/data_stages.hpp"
+#include "run/earlier_run.hpp"
 #include "run/event_bus.hpp"
 #include "run/model_run.hpp"
+#include "run/output_folder_lock.hpp"
 #include "tunepipe/atomic_file.hpp"
+#include "tunepipe/event_names.hpp"
+#include "tunepipe/stop_request.hpp"
 
 namespace tp::core {
 namespace {
@@ -67,20 +69,16 @@ void report_data_table(EventBus& events, const std::vector<SplitSummary>& summar
     rows.push_back({s.split, std::to_string(s.rows), std::to_string(s.tokens), std::to_string(s.trained_tokens),
                     fmt::format("{:.1f}%", 100.0 * s.masked_share()), std::to_string(s.truncated_rows),
                     std::to_string(s.longest)});
-  events.emit(Event::table("dataset", "data/summary",
+  events.emit(Event::table("dataset", events::kDataSummary,
                            {"split", "rows", "tokens", "trained", "masked", "truncated", "longest"}, std::move(rows)));
 }
 
-}  // namespace
+void stop_if_requested(const char* where) {
+  if (stop_requested()) throw RunInterrupted(fmt::format("stopped at the user's request {}", where));
+}
 
-void run_pipeline(const Pipeline& pipeline, const RunSettings& settings) {
-  std::filesystem::create_directories(pipeline.output_dir);
-  const OutputFolderLock lock(pipeline.output_dir);
-  EventBus events;
-  StageContext context{pipeline.name, pipeline.output_dir, pipeline.seed, &events};
-  context.resuming = settings.resume.mode != ResumeRequest::Mode::None;
-  for (const StageConfig& sink : pipeline.sinks) events.add_sink(sink, context);
-  events.emit(Event::parameters("pipeline", "hyperparameters", hyperparameters(pipeline)));
+void run_stages(const Pipeline& pipeline, const RunSettings& settings, EventBus& events, const StageContext& context) {
+  events.emit(Event::parameters(events::kPipeline, events::kHyperparameters, hyperparameters(pipeline)));
 
   DataStages stages = make_data_stages(pipeline, context);
   std::vector<SplitSummary> summaries;
@@ -96,6 +94,7 @@ void run_pipeline(const Pipeline& pipeline, const RunSettings& settings) {
   report_data_table(events, summaries);
 
   if (!settings.data_only && (pipeline.adapter || pipeline.evaluator)) {
+    stop_if_requested("after preparing the data, before loading the model");
     if (const auto result = run_model_stages(pipeline, context, stages, splits, settings.resume)) {
       summary["training"] = {{"steps", result->steps},
                              {"final_loss", result->final_loss},
@@ -103,8 +102,31 @@ void run_pipeline(const Pipeline& pipeline, const RunSettings& settings) {
       write_summary(pipeline.output_dir, summary);
     }
   }
-  events.emit(Event::message("pipeline", "run/output", pipeline.output_dir.string()));
-  events.close();
+  events.emit(Event::message(events::kPipeline, events::kRunOutput, pipeline.output_dir.string()));
+}
+
+}  // namespace
+
+void run_pipeline(const Pipeline& pipeline, const RunSettings& settings) {
+  std::filesystem::create_directories(pipeline.output_dir);
+  const OutputFolderLock lock(pipeline.output_dir);
+  const bool resuming = settings.resume.mode != ResumeRequest::Mode::None;
+  if (pipeline.trainer && !resuming && !settings.data_only)
+    claim_for_fresh_training(pipeline.output_dir, settings.overwrite);
+  EventBus events;
+  StageContext context{pipeline.name, pipeline.output_dir, pipeline.seed, &events};
+  context.resuming = resuming;
+  for (const StageConfig& sink : pipeline.sinks) events.add_sink(sink, context);
+  try {
+    run_stages(pipeline, settings, events, context);
+  } catch (const RunInterrupted&) {
+    events.close(RunOutcome::Interrupted, /*may_throw=*/false);
+    throw;
+  } catch (...) {
+    events.close(RunOutcome::Failed, /*may_throw=*/false);
+    throw;
+  }
+  events.close(RunOutcome::Finished);
 }
 
 }  // namespace tp::core

@@ -10,6 +10,7 @@ namespace tp::core {
 struct RunSettings {
   ResumeRequest resume;
   bool data_only = false;  // stop after the data splits are written
+  bool overwrite = false;  // a fresh run may delete an earlier run's checkpoints and adapter
 };
 
 void run_pipeline(const Pipeline& pipeline, const RunSettings& settings = {});

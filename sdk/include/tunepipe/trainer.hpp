@@ -5,6 +5,8 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "tunepipe/sample.hpp"
@@ -20,12 +22,24 @@ struct ResumeRequest {
   std::filesystem::path directory;  // Mode::Directory: a checkpoint folder
 };
 
+// What a checkpoint must match to be resumed by a run: written into every
+// checkpoint and compared on resume, so that `--resume` never continues another
+// pipeline's training.
+struct RunIdentity {
+  std::string pipeline;  // the pipeline's name
+  // "section.key" = value of what shapes the trained weights: the model,
+  // template and adapter settings and the seed.
+  std::vector<std::pair<std::string, std::string>> settings;
+  std::string data_sha256;  // of the train split's token ids and labels
+};
+
 struct TrainingJob {
   std::shared_ptr<AttachedAdapter> adapter;  // on the model; its model() is what forward runs
   std::vector<TokenizedSample> train;
   std::vector<TokenizedSample> eval;         // held out for the eval loss; may be empty
   std::int64_t pad_token_id = 0;             // input id of padding (its labels are ignored)
   ResumeRequest resume;
+  RunIdentity identity;
   // Runs the pipeline's evaluators at this step (the trainer switches the
   // adapter out of training mode first); empty when none is configured.
   std::function<void(std::int64_t step)> evaluate;
