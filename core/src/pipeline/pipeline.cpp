@@ -14,6 +14,7 @@ namespace tp::core {
 namespace {
 
 const std::vector<std::string> kRequiredSections = {"model", "dataset", "template"};
+constexpr std::size_t kMaxSinks = 32;
 
 OptionSchema pipeline_schema(const std::string& default_name) {
   OptionSchema schema;
@@ -197,6 +198,10 @@ Pipeline load_pipeline(const std::filesystem::path& file, const PluginRegistry& 
   if (const RawNode* sinks = root.find("sinks")) {
     if (sinks->type != RawNode::Type::Array) {
       errors.error(sinks->key_where, "sinks must be an array of tables: write each as [[sinks]]");
+    } else if (sinks->items.size() > kMaxSinks) {
+      // Each sink may hold a thread, a file and a connection for the whole run.
+      errors.error(sinks->key_where, fmt::format("{} [[sinks]] entries: at most {} (one per place the run reports to)",
+                                                 sinks->items.size(), kMaxSinks));
     } else {
       for (std::size_t i = 0; i < sinks->items.size(); ++i)
         if (auto sink = bind_sink(sinks->items[i], i, registry, settings.binding, errors, warnings))
