@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "tunepipe/error.hpp"
+#include "tunepipe/json_input.hpp"
 #include "tunepipe/safetensors.hpp"
 
 namespace tp::core::cli {
@@ -35,13 +36,8 @@ const DtypeName& dtype_named(const std::string& ours) {
 
 json read_config(const fs::path& source) {
   const fs::path file = source / "config.json";
-  std::ifstream in(file);
-  if (!in) throw Error(Location{file.string()}, "cannot read the model's config");
-  try {
-    return json::parse(in);
-  } catch (const json::parse_error& e) {
-    throw Error(Location{file.string()}, fmt::format("malformed JSON: {}", e.what()));
-  }
+  if (!fs::exists(file)) throw Error(Location{file.string()}, "missing: the model's config is needed");
+  return read_json_file(file);
 }
 
 // Weights are written anew; everything else (generation config, tokenizer

@@ -2,12 +2,12 @@
 
 #include <fmt/format.h>
 
-#include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "pipeline/pipeline.hpp"
 #include "plugins/plugin_call.hpp"
 #include "run/stage_factory.hpp"
+#include "tunepipe/json_input.hpp"
 
 namespace tp::core::cli {
 namespace {
@@ -15,14 +15,9 @@ namespace {
 // The adapter plugin that reads this folder, from its adapter_config.json's peft_type.
 std::string adapter_plugin_for(const std::filesystem::path& dir) {
   const std::filesystem::path file = dir / "adapter_config.json";
-  std::ifstream in(file);
-  if (!in) throw Error(Location{dir.string()}, "no adapter_config.json: not a PEFT adapter folder");
-  nlohmann::json config;
-  try {
-    config = nlohmann::json::parse(in);
-  } catch (const nlohmann::json::parse_error& e) {
-    throw Error(Location{file.string()}, fmt::format("malformed JSON: {}", e.what()));
-  }
+  if (!std::filesystem::exists(file))
+    throw Error(Location{dir.string()}, "no adapter_config.json: not a PEFT adapter folder");
+  const nlohmann::json config = read_json_file(file);
   const nlohmann::json type = config.is_object() ? config.value("peft_type", nlohmann::json()) : nlohmann::json();
   const std::string plugin = type.is_string() ? adapter_plugin_for_peft_type(type.get<std::string>()) : std::string();
   if (plugin.empty())

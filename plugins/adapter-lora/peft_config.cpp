@@ -4,10 +4,10 @@
 
 #include <algorithm>
 #include <cmath>
-#include <fstream>
 
 #include "tunepipe/atomic_file.hpp"
 #include "tunepipe/error.hpp"
+#include "tunepipe/json_input.hpp"
 
 namespace tp::lora {
 namespace {
@@ -115,15 +115,9 @@ class ConfigReader {
 };
 
 json parse_file(const std::filesystem::path& file) {
-  std::ifstream in(file);
-  if (!in) throw Error(Location{file.string()}, "cannot read the file");
-  try {
-    json config = json::parse(in);
-    if (!config.is_object()) throw Error(Location{file.string()}, "expected a JSON object");
-    return config;
-  } catch (const json::parse_error& e) {
-    throw Error(Location{file.string()}, fmt::format("malformed JSON: {}", e.what()));
-  }
+  json config = read_json_file(file);
+  if (!config.is_object()) throw Error(Location{file.string()}, "expected a JSON object");
+  return config;
 }
 
 json number_as_saved(double value) {

@@ -2,10 +2,8 @@
 
 #include <fmt/format.h>
 
-#include <fstream>
-#include <nlohmann/json.hpp>
-
 #include "tunepipe/error.hpp"
+#include "tunepipe/json_input.hpp"
 
 namespace tp::hf {
 namespace fs = std::filesystem;
@@ -15,13 +13,7 @@ ModelInfo read_model_info(const fs::path& dir) {
   info.path = dir;
   const fs::path file = dir / "config.json";
   if (!fs::exists(file)) return info;
-  std::ifstream in(file);
-  nlohmann::json config;
-  try {
-    config = nlohmann::json::parse(in);
-  } catch (const nlohmann::json::parse_error& e) {
-    throw Error(Location{file.string()}, fmt::format("malformed JSON: {}", e.what()));
-  }
+  const nlohmann::json config = read_json_file(file);
   if (!config.is_object()) throw Error(Location{file.string()}, "expected a JSON object");
   auto integer = [&](const char* key) -> std::int64_t {
     if (!config.contains(key)) return 0;

@@ -2,10 +2,11 @@
 
 #include <fmt/format.h>
 
-#include <fstream>
+#include <cmath>
 #include <optional>
 
 #include "tunepipe/error.hpp"
+#include "tunepipe/json_input.hpp"
 
 namespace tp::hf {
 namespace {
@@ -77,19 +78,27 @@ class ConfigReader {
     return json_[key].get<std::int64_t>();
   }
 
-  std::vector<std::int64_t> token_list(const char* key) const {
+  std::vector<std::int64_t> token_list(const char* key, std::int64_t vocab_size) const {
     if (!present(key)) return {};
     const nlohmann::json& value = json_[key];
-    if (value.is_number_integer()) return {value.get<std::int64_t>()};
+    if (value.is_number_integer()) return {token_id(value, key, vocab_size)};
     std::vector<std::int64_t> ids;
     if (value.is_array())
       for (const auto& id : value) {
         if (!id.is_number_integer()) fail(fmt::format("\"{}\" must be a token id or a list of them", key));
-        ids.push_back(id.get<std::int64_t>());
+        ids.push_back(token_id(id, key, vocab_size));
       }
     else
       fail(fmt::format("\"{}\" must be a token id or a list of them", key));
     return ids;
+  }
+
+  // An integer `value` of `key`, which must name a row of the embedding.
+  std::int64_t token_id(const nlohmann::json& value, const char* key, std::int64_t vocab_size) const {
+    const auto id = value.get<std::int64_t>();
+    if (id < 0 || id >= vocab_size)
+      fail(fmt::format("\"{}\": {} is not a token id of the model (\"vocab_size\" is {})", key, id, vocab_size));
+    return id;
   }
 
   double number_value(const nlohmann::json& value, const std::string& key) const {
@@ -166,8 +175,13 @@ void read_rope(const ConfigReader& reader, const ArchitectureDefaults& defaults,
     if (!fallback) reader.fail(fmt::format("\"{}.{}\" is missing", key, name));
     return *fallback;
   };
-  config.rope_theta = params.contains("rope_theta") ? number("rope_theta", std::nullopt)
-                                                    : reader.number_or("rope_theta", defaults.rope_theta);
+  const bool nested_theta = params.contains("rope_theta");
+  config.rope_theta = nested_theta ? number("rope_theta", std::nullopt) : reader.number_or("rope_theta", defaults.rope_theta);
+  // Zero, negative or infinite, every rotary angle is NaN: the model would answer nothing, without an error.
+  if (!(config.rope_theta > 0) || !std::isfinite(config.rope_theta))
+    reader.fail(fmt::format("\"{}\" must be a positive number (found {})",
+                            nested_theta ? fmt::format("{}.rope_theta", key) : std::string("rope_theta"),
+                            config.rope_theta));
   if (number("partial_rotary_factor", 1.0) != 1.0)
     reader.fail(fmt::format("\"{}.partial_rotary_factor\" other than 1 is not supported", key));
 
@@ -245,7 +259,8 @@ DecoderConfig parse_decoder_config(const nlohmann::json& json, const std::string
   read_rope(reader, defaults, config);
   read_biases(reader, defaults.family, config);
 
-  config.eos_token_ids = reader.token_list("eos_token_id");
+  config.eos_token_ids = reader.token_list("eos_token_id", config.vocab_size);
+  // bos/pad are left unchecked: old configs write -1 for "none", and transformers accepts it.
   config.bos_token_id = reader.optional_token("bos_token_id");
   config.pad_token_id = reader.optional_token("pad_token_id");
   return config;
@@ -253,15 +268,9 @@ DecoderConfig parse_decoder_config(const nlohmann::json& json, const std::string
 
 DecoderConfig read_decoder_config(const std::filesystem::path& dir) {
   const std::filesystem::path file = dir / "config.json";
-  std::ifstream in(file);
-  if (!in) throw Error(Location{file.string()}, "cannot read the file (an HF checkpoint folder needs its config.json)");
-  nlohmann::json json;
-  try {
-    json = nlohmann::json::parse(in);
-  } catch (const nlohmann::json::parse_error& e) {
-    throw Error(Location{file.string()}, fmt::format("malformed JSON: {}", e.what()));
-  }
-  DecoderConfig config = parse_decoder_config(json, file.string());
+  if (!std::filesystem::exists(file))
+    throw Error(Location{file.string()}, "missing (an HF checkpoint folder needs its config.json)");
+  DecoderConfig config = parse_decoder_config(read_json_file(file), file.string());
   config.source = dir.string();
   return config;
 }

@@ -8,6 +8,7 @@
 #include "decoder_config.hpp"
 #include "hf_causal_lm.hpp"
 #include "tensor_placement.hpp"
+#include "tokenizer_pairing.hpp"
 #include "tunepipe/safetensors.hpp"
 #include "weight_loader.hpp"
 
@@ -49,7 +50,11 @@ void HfModel::validate(const Options& options, Diagnostics& errors) {
 ModelInfo HfModel::info() const { return read_model_info(path_); }
 
 std::shared_ptr<const Tokenizer> HfModel::tokenizer() const {
-  std::call_once(tokenizer_loaded_, [&] { tokenizer_ = load_tokenizer(path_, tokenizer_options_); });
+  std::call_once(tokenizer_loaded_, [&] {
+    auto loaded = load_tokenizer(path_, tokenizer_options_);
+    check_tokenizer_fits(*loaded, read_model_info(path_));
+    tokenizer_ = std::move(loaded);
+  });
   return tokenizer_;
 }
 

@@ -1,6 +1,6 @@
 #pragma once
 // Fetches the checkpoint's tensors by HF name, checks their shapes against
-// config.json and converts them to the stage's dtype and device.
+// config.json (and that they are finite) and converts them to the stage's dtype and device.
 #include <ATen/ATen.h>
 
 #include <cstdint>
@@ -28,6 +28,8 @@ class WeightLoader {
   const at::TensorOptions& target() const { return target_; }
 
  private:
+  void require_finite(const std::string& name, const at::Tensor& stored) const;
+
   const safetensors::Checkpoint& checkpoint_;
   at::TensorOptions target_;
 };

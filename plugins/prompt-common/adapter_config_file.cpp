@@ -3,9 +3,9 @@
 #include <fmt/format.h>
 
 #include <cmath>
-#include <fstream>
 
 #include "tunepipe/error.hpp"
+#include "tunepipe/json_input.hpp"
 
 namespace tp::prompt {
 
@@ -13,14 +13,7 @@ AdapterConfigFile AdapterConfigFile::open(const std::filesystem::path& dir) {
   const std::filesystem::path file = dir / "adapter_config.json";
   if (!std::filesystem::exists(file))
     throw Error(Location{dir.string()}, "no adapter_config.json: not a PEFT adapter folder");
-  std::ifstream in(file);
-  if (!in) throw Error(Location{file.string()}, "cannot read the file");
-  nlohmann::json parsed;
-  try {
-    parsed = nlohmann::json::parse(in);
-  } catch (const nlohmann::json::parse_error& e) {
-    throw Error(Location{file.string()}, fmt::format("malformed JSON: {}", e.what()));
-  }
+  nlohmann::json parsed = read_json_file(file);
   if (!parsed.is_object()) throw Error(Location{file.string()}, "expected a JSON object");
   return AdapterConfigFile(std::move(parsed), file);
 }

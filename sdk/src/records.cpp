@@ -2,15 +2,14 @@
 
 #include <fmt/format.h>
 
-#include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <string_view>
 #include <fstream>
 #include <string>
 
 #include "json_array_scanner.hpp"
 #include "tunepipe/field_template.hpp"
+#include "tunepipe/json_input.hpp"
 
 namespace tp {
 
@@ -29,31 +28,8 @@ void strip_line(std::string& line, bool first) {
   if (first && line.starts_with("\xEF\xBB\xBF")) line.erase(0, 3);  // a UTF-8 byte order mark
 }
 
-// nlohmann's message minus its "[json.exception…] parse error at line 1, column 5: " preamble,
-// at the position it names, translated from `text` to the file.
-Error malformed(const nlohmann::json::parse_error& error, const std::string& text, const Location& start) {
-  std::string reason = error.what();
-  if (const auto colon = reason.find(": "); colon != std::string::npos) reason.erase(0, colon + 2);
-  const std::size_t offset = std::min<std::size_t>(error.byte == 0 ? 0 : error.byte - 1, text.size());
-  const std::string_view before = std::string_view(text).substr(0, offset);
-  const auto newlines = static_cast<std::uint32_t>(std::count(before.begin(), before.end(), '\n'));
-  Location at = start;
-  if (newlines == 0) {
-    at.column = start.column + static_cast<std::uint32_t>(offset);
-  } else {
-    at.line += newlines;
-    at.column = static_cast<std::uint32_t>(offset - before.rfind('\n'));
-  }
-  return Error(at, "malformed JSON: " + reason);
-}
-
 RecordJson parse_record(const std::string& text, const Location& start) {
-  RecordJson value;
-  try {
-    value = RecordJson::parse(text);
-  } catch (const nlohmann::json::parse_error& error) {
-    throw malformed(error, text, start);
-  }
+  RecordJson value = parse_ordered_json(text, start);
   if (!value.is_object())
     throw Error(Location{start.file, start.line},
                 fmt::format("record is {}, expected an object with fields", describe_kind(value)));

@@ -155,7 +155,17 @@ TEST_CASE("missing keys and malformed files are named", "[model_config]") {
   CHECK(config_error(config) == "\"hidden_size\" is missing");
 
   const ModelFolder folder(std::string("{\"architectures\": ["));
-  CHECK_THAT(load_error(folder.dir()), Catch::StartsWith(folder.config_file() + ": error: malformed JSON: "));
+  CHECK_THAT(load_error(folder.dir()), Catch::StartsWith(folder.config_file() + ":1:20: error: malformed JSON: "));
+}
+
+TEST_CASE("a rope_theta that is not positive and an eos_token_id past the vocabulary are named", "[model_config]") {
+  // Either loaded fine before: NaN rotary angles answered nothing; the stop id never matched.
+  nlohmann::json config = qwen2_config();
+  config["rope_parameters"]["rope_theta"] = -10000.0;
+  CHECK(config_error(config) == "\"rope_parameters.rope_theta\" must be a positive number (found -10000)");
+  config = qwen2_config();
+  config["eos_token_id"] = 320;
+  CHECK(config_error(config) == "\"eos_token_id\": 320 is not a token id of the model (\"vocab_size\" is 320)");
 }
 
 TEST_CASE("a valid config gets as far as the weights", "[model_config]") {

@@ -1,5 +1,8 @@
 #include <catch2/catch.hpp>
 
+#include <unistd.h>
+
+#include <filesystem>
 #include <fstream>
 
 #include "dataset_test_support.hpp"
@@ -103,4 +106,31 @@ TEST_CASE("JSON arrays are read record by record", "[records]") {
   CHECK_THROWS_AS(tp::for_each_record(file, tp::RecordFormat::Auto, [&](const tp::Record&) { ++visited; }),
                   tp::Error);
   CHECK(visited == 1);
+}
+
+TEST_CASE("records nested past the depth limit are refused where they go too deep, not walked", "[records]") {
+  // 50,000 levels used to overflow the stack (exit 139) once the record was copied or dumped.
+  const std::string deep = std::string(50'000, '[') + std::string(50'000, ']');
+  const std::string record = R"({"text": "hi", "a": )";
+  const std::string too_deep = ": error: JSON nested deeper than 128 levels of arrays and objects (the most tunepipe reads)";
+  const auto dir = std::filesystem::temp_directory_path();
+  const std::string lines = (dir / ("tunepipe-records-deep-" + std::to_string(::getpid()) + ".jsonl")).string();
+  std::ofstream(lines) << "{\"text\": \"ok\"}\n" << record << deep << "}\n";
+  CHECK(error_of([&] { read_records(lines); }) == lines + ":2:" + std::to_string(record.size() + 128) + too_deep);
+  const std::string array = (dir / ("tunepipe-records-deep-" + std::to_string(::getpid()) + ".json")).string();
+  std::ofstream(array) << "[\n  {\"text\": \"ok\"},\n  " << record << deep << "}\n]\n";
+  CHECK(error_of([&] { read_records(array); }) == array + ":3:" + std::to_string(2 + record.size() + 128) + too_deep);
+  std::ofstream(lines) << record << std::string(127, '[') << std::string(127, ']') << "}\n";
+  CHECK(read_records(lines).size() == 1);  // 128 levels, the record's own included, are read
+  std::filesystem::remove(lines);
+  std::filesystem::remove(array);
+}
+
+TEST_CASE("a number too large for a double is reported at its line and column", "[records]") {
+  const std::string file =
+      (std::filesystem::temp_directory_path() / ("tunepipe-records-1e999-" + std::to_string(::getpid()) + ".jsonl")).string();
+  std::ofstream(file) << "{\"text\": \"1e999\"}\n{\"text\": \"x\", \"n\": 1e999}\n";
+  CHECK(error_of([&] { read_records(file); }) ==
+        file + ":2:20: error: malformed JSON: number overflow parsing '1e999' (too large for a double)");
+  std::filesystem::remove(file);
 }

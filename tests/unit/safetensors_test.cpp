@@ -367,3 +367,15 @@ TEST_CASE("a checkpoint folder: one file, shards through an index, or a clear re
           dir / "missing" + ": error: no such checkpoint folder");
   }
 }
+
+TEST_CASE("a header nested past the depth limit is refused before a message dumps it", "[safetensors]") {
+  // 200,000 levels used to overflow the stack while the "shape must be an array" message was built.
+  TempDir dir;
+  const std::string path = dir / "deep.safetensors";
+  write_raw(path, R"({"w": {"dtype": "F32", "shape": )" + std::string(200'000, '[') + std::string(200'000, ']') +
+                      R"(, "data_offsets": [0, 0]}})");
+  CHECK(open_error(path) ==
+        path + ": error: the header nests arrays and objects deeper than 128 levels (the most tunepipe reads)");
+  write_raw(path, R"({"w": {"dtype": "F32", "shape": [1e999], "data_offsets": [0, 4]}})", "abcd");
+  CHECK(open_error(path) == path + ": error: the header is not valid JSON: number overflow parsing '1e999'");
+}

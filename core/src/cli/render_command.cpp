@@ -7,6 +7,7 @@
 #include "pipeline/pipeline.hpp"
 #include "plugins/plugin_call.hpp"
 #include "run/stage_factory.hpp"
+#include "tunepipe/json_input.hpp"
 #include "tunepipe/template.hpp"
 #include "util/conversation_json.hpp"
 #include "util/suggest.hpp"
@@ -43,13 +44,8 @@ int run_command_render(const std::vector<std::string>& args) {
     ++line_number;
     if (line.empty()) continue;
     const Location where{"<stdin>", line_number};
-    nlohmann::json json;
-    try {
-      json = nlohmann::json::parse(line);
-    } catch (const nlohmann::json::parse_error& e) {
-      throw Error(where, fmt::format("malformed JSON: {}", e.what()));
-    }
-    const Conversation conversation = conversation_from_json(json, where);
+    const Conversation conversation =
+        conversation_from_json(parse_json(line, Location{"<stdin>", line_number, 1}), where);
     const std::vector<Segment> segments = call_plugin("template", name, [&] {
       return prompt ? chat_template->render_prompt(conversation) : chat_template->render(conversation);
     });

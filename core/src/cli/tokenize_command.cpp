@@ -5,6 +5,7 @@
 
 #include "cli/command.hpp"
 #include "tunepipe/error.hpp"
+#include "tunepipe/json_input.hpp"
 #include "tunepipe/tokenizer.hpp"
 #include "util/token_ids.hpp"
 
@@ -55,13 +56,7 @@ int run_command_tokenize(const std::vector<std::string>& args) {
       fmt::print("{}\n", nlohmann::json(text).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
       continue;
     }
-    nlohmann::json value;
-    try {
-      value = nlohmann::json::parse(line);
-    } catch (const nlohmann::json::parse_error& e) {
-      throw Error(Location{"<stdin>", static_cast<std::uint32_t>(line_number)},
-                  fmt::format("expected one JSON string per line: {}", e.what()));
-    }
+    const nlohmann::json value = parse_json(line, Location{"<stdin>", static_cast<std::uint32_t>(line_number), 1});
     if (!value.is_string())
       throw Error(Location{"<stdin>", static_cast<std::uint32_t>(line_number)}, "expected a JSON string");
     print_ids(tokenizer->encode(value.get<std::string>(), add_special));

@@ -2,6 +2,8 @@
 
 #include "tokenizer/text_checks.hpp"
 
+#include <algorithm>
+
 namespace tp {
 
 namespace {
@@ -22,8 +24,12 @@ EncodeScratch& encode_scratch() {
 }  // namespace
 
 BpeTokenizer::BpeTokenizer(BpePipeline pipeline, std::unique_ptr<BpeModel> model, AddedVocabulary added,
-                           SpecialTokens special)
-    : pipeline_(std::move(pipeline)), model_(std::move(model)), added_(std::move(added)), special_(special) {
+                           SpecialTokens special, std::filesystem::path source)
+    : pipeline_(std::move(pipeline)),
+      model_(std::move(model)),
+      added_(std::move(added)),
+      special_(special),
+      source_(std::move(source)) {
   added_.build([this](std::string_view content) {
     std::string normalized;
     return pipeline_.normalizer.apply(content, normalized) ? normalized : std::string(content);
@@ -108,6 +114,12 @@ std::string BpeTokenizer::id_to_token(std::int32_t id) const {
   if (const std::string* added = added_.shown_text(id)) return *added;
   if (const std::string* token = model_->id_to_token(id)) return *token;
   fail_unknown_id(id, vocab_size_);
+}
+
+std::int32_t BpeTokenizer::highest_id() const {
+  auto highest = static_cast<std::int32_t>(model_->id_limit()) - 1;
+  for (const AddedToken& token : added_.tokens()) highest = std::max(highest, token.id);
+  return highest;
 }
 
 bool BpeTokenizer::is_special(std::int32_t id) const {

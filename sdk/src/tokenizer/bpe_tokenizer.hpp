@@ -9,6 +9,7 @@
 #include "tokenizer/pre_tokenizer_chain.hpp"
 #include "tunepipe/tokenizer.hpp"
 
+#include <filesystem>
 #include <memory>
 #include <vector>
 
@@ -25,7 +26,9 @@ struct BpePipeline {
 
 class BpeTokenizer final : public Tokenizer {
  public:
-  BpeTokenizer(BpePipeline pipeline, std::unique_ptr<BpeModel> model, AddedVocabulary added, SpecialTokens special);
+  // `source`: the file it was read from (tokenizer.json or vocab.json), for messages.
+  BpeTokenizer(BpePipeline pipeline, std::unique_ptr<BpeModel> model, AddedVocabulary added, SpecialTokens special,
+               std::filesystem::path source);
 
   std::vector<std::int32_t> encode(std::string_view text, bool add_special_tokens = false) const override;
   std::string decode(std::span<const std::int32_t> ids, bool skip_special_tokens = false) const override;
@@ -36,6 +39,9 @@ class BpeTokenizer final : public Tokenizer {
   const SpecialTokens& special_tokens() const override { return special_; }
   std::string kind() const override { return "bpe"; }
 
+  std::int32_t highest_id() const;
+  const std::filesystem::path& source() const { return source_; }
+
  private:
   void encode_text(std::string_view text, bool at_origin, std::vector<std::int32_t>& ids) const;
   void encode_words(std::string_view text, bool at_origin, std::vector<std::int32_t>& ids) const;
@@ -45,6 +51,7 @@ class BpeTokenizer final : public Tokenizer {
   AddedVocabulary added_;
   SpecialTokens special_;
   std::size_t vocab_size_ = 0;
+  std::filesystem::path source_;
 };
 
 }  // namespace tp

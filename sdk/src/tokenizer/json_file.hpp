@@ -1,16 +1,13 @@
 #pragma once
-// Reading the JSON files of a checkpoint folder with errors that name the file.
+// Errors about a checkpoint folder's files name the file; they are read with
+// read_json_file (tunepipe/json_input.hpp).
 #include "tunepipe/error.hpp"
-
-#include <nlohmann/json.hpp>
+#include "tunepipe/json_input.hpp"
 
 #include <filesystem>
 #include <string>
 
 namespace tp {
-
-// Parses `path`; malformed JSON becomes a tp::Error at the line and column.
-nlohmann::json read_json_file(const std::filesystem::path& path);
 
 // A tp::Error located at `path`.
 [[noreturn]] void fail_in_file(const std::filesystem::path& path, const std::string& message);

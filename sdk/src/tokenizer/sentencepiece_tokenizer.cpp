@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 #include <sentencepiece_processor.h>
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 
@@ -49,7 +50,7 @@ constexpr std::string_view kSpaceSymbol = "\xE2\x96\x81";  // U+2581, SentencePi
 }  // namespace
 
 SentencePieceTokenizer::SentencePieceTokenizer(const fs::path& model_file, const TokenizerConfig& config)
-    : clean_up_tokenization_spaces_(config.clean_up_tokenization_spaces) {
+    : clean_up_tokenization_spaces_(config.clean_up_tokenization_spaces), source_(model_file) {
   const std::string proto = read_binary_file(model_file);
   at_start_ = load_processor(model_file, proto);
   try {
@@ -71,7 +72,7 @@ SentencePieceTokenizer::SentencePieceTokenizer(const fs::path& model_file, const
     if (at_start_->IsUnknown(id) && piece != at_start_->IdToPiece(id)) return std::nullopt;
     return id;
   };
-  special_ = register_tokens(config, defaults, model_id, piece_count_, added_);
+  special_ = register_tokens(config, defaults, model_id, piece_count_, added_, model_file);
   special_.add_bos = config.add_bos.value_or(!ernie) && special_.bos.has_value();
   special_.add_eos = config.add_eos.value_or(false) && special_.eos.has_value();
   vocab_size_ = piece_count_;
@@ -81,6 +82,12 @@ SentencePieceTokenizer::SentencePieceTokenizer(const fs::path& model_file, const
 }
 
 SentencePieceTokenizer::~SentencePieceTokenizer() = default;
+
+std::int32_t SentencePieceTokenizer::highest_id() const {
+  auto highest = static_cast<std::int32_t>(piece_count_) - 1;
+  for (const AddedToken& token : added_.tokens()) highest = std::max(highest, token.id);
+  return highest;
+}
 
 void SentencePieceTokenizer::encode_piece(std::string_view text, bool at_start, std::vector<std::int32_t>& ids) const {
   if (text.empty()) return;

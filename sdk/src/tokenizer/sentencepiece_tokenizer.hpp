@@ -38,6 +38,9 @@ class SentencePieceTokenizer final : public Tokenizer {
   const SpecialTokens& special_tokens() const override { return special_; }
   std::string kind() const override { return "sentencepiece"; }
 
+  std::int32_t highest_id() const;
+  const std::filesystem::path& source() const { return source_; }
+
  private:
   void encode_piece(std::string_view text, bool at_start, std::vector<std::int32_t>& ids) const;
   void append_piece_text(std::int32_t id, bool segment_start, std::string& out, std::string& pending_bytes,
@@ -52,6 +55,7 @@ class SentencePieceTokenizer final : public Tokenizer {
   std::size_t vocab_size_ = 0;
   AddedVocabulary added_;
   SpecialTokens special_;
+  std::filesystem::path source_;
 };
 
 }  // namespace tp

@@ -5,6 +5,7 @@
 #include "tokenizer/tokenizer_config.hpp"
 #include "tunepipe/tokenizer.hpp"
 
+#include <filesystem>
 #include <functional>
 #include <optional>
 #include <string>
@@ -18,10 +19,14 @@ struct SpecialTokenDefaults {
 
 // Adds the config's added tokens, then the bos/eos/pad/unk and additional
 // special tokens to `added`. A token's id comes from `added`, then from
-// `model_id`; a content found in neither gets the next free id, as HF does.
+// `model_id`; a content found in neither gets the next free id, as HF does,
+// except the EOS token: a new one would be an untrained embedding row the model
+// never generates, so answers would not end. That throws tp::Error naming the
+// file that sets it (`vocabulary`, the tokenizer's own file, for an option).
 // Builds `added` and returns the ids (add_bos/add_eos are left false).
 SpecialTokens register_tokens(const TokenizerConfig& config, const SpecialTokenDefaults& defaults,
                               const std::function<std::optional<std::int32_t>(std::string_view)>& model_id,
-                              std::size_t model_id_limit, AddedVocabulary& added);
+                              std::size_t model_id_limit, AddedVocabulary& added,
+                              const std::filesystem::path& vocabulary);
 
 }  // namespace tp

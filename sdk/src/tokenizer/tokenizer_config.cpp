@@ -43,6 +43,7 @@ void read_special_token(const fs::path& file, const json& root, const char* key,
   const auto it = root.find(key);
   if (it == root.end() || setting.given) return;
   setting.given = true;
+  setting.file = file;
   if (!it->is_null()) setting.token = parse_token(file, key, *it);
 }
 
@@ -101,7 +102,7 @@ void read_added_tokens_json(const fs::path& file, TokenizerConfig& config) {
     const bool listed = std::any_of(config.added_tokens.begin(), config.added_tokens.end(),
                                     [&](const AddedToken& t) { return t.content == content; });
     if (listed) continue;  // added_tokens_decoder has the flags too
-    if (!id.is_number_integer() || id.get<long long>() < 0) {
+    if (!id.is_number_integer() || id.get<long long>() < 0 || id.get<long long>() > INT32_MAX) {
       fail_in_file(file, fmt::format("the id of \"{}\" must be a non-negative integer, not {}", content, id.dump()));
     }
     // Listed without flags: transformers adds them as normalized, non-special tokens.

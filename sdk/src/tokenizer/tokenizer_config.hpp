@@ -14,6 +14,7 @@ namespace tp {
 struct SpecialTokenSetting {
   bool given = false;
   std::optional<AddedToken> token;  // content and flags; id unresolved (-1)
+  std::filesystem::path file;       // the config file that sets it; empty for a TokenizerOptions setting
 };
 
 struct TokenizerConfig {

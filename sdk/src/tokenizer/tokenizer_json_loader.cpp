@@ -58,9 +58,9 @@ class TokenizerJsonReader {
     AddedVocabulary added;
     const BpeModel& model_ref = *model;
     SpecialTokens special = register_tokens(
-        config, {}, [&](std::string_view t) { return model_ref.token_to_id(t); }, model->id_limit(), added);
+        config, {}, [&](std::string_view t) { return model_ref.token_to_id(t); }, model->id_limit(), added, file_);
     apply_post_processor(read_post_processor(root["post_processor"]), config, special, pipeline);
-    return std::make_shared<BpeTokenizer>(std::move(pipeline), std::move(model), std::move(added), special);
+    return std::make_shared<BpeTokenizer>(std::move(pipeline), std::move(model), std::move(added), special, file_);
   }
 
  private:
@@ -172,8 +172,10 @@ class TokenizerJsonReader {
                          entry.dump()));
       }
       AddedToken token;
-      token.id = entry["id"].get<std::int32_t>();
       token.content = entry["content"].get<std::string>();
+      if (const auto id = entry["id"].get<long long>(); id < 0 || id > INT32_MAX)
+        fail(fmt::format("added_tokens: the id of \"{}\" is not a valid token id: {}", token.content, id));
+      token.id = entry["id"].get<std::int32_t>();
       token.special = flag(entry, "special", false);
       token.single_word = flag(entry, "single_word", false);
       token.lstrip = flag(entry, "lstrip", false);

@@ -74,12 +74,13 @@ std::shared_ptr<const Tokenizer> load_bpe_vocab_merges(const fs::path& dir, cons
   AddedVocabulary added;
   const BpeModel& model_ref = *model;
   SpecialTokens special = register_tokens(
-      config, {}, [&](std::string_view t) { return model_ref.token_to_id(t); }, model->id_limit(), added);
+      config, {}, [&](std::string_view t) { return model_ref.token_to_id(t); }, model->id_limit(), added, vocab_file);
   special.add_bos = config.add_bos.value_or(false) && special.bos;
   special.add_eos = config.add_eos.value_or(false) && special.eos;
   if (special.add_bos) pipeline.prefix_ids.push_back(*special.bos);
   if (special.add_eos) pipeline.suffix_ids.push_back(*special.eos);
-  return std::make_shared<BpeTokenizer>(std::move(pipeline), std::move(model), std::move(added), special);
+  return std::make_shared<BpeTokenizer>(std::move(pipeline), std::move(model), std::move(added), special,
+                                        vocab_file);
 }
 
 }  // namespace tp
