@@ -13,9 +13,11 @@ std::string Location::str() const {
 
 namespace {
 
-constexpr std::size_t kLongestWord = 160;  // bytes of one unbroken word an error message shows in full
-constexpr std::size_t kWordHead = 100;
-constexpr std::size_t kWordTail = 40;
+// Bytes of one unbroken word an error message shows in full: more than any
+// path or command the message asks the user to run.
+constexpr std::size_t kLongestWord = 1024;
+constexpr std::size_t kWordHead = 512;
+constexpr std::size_t kWordTail = 256;
 
 bool utf8_continuation(char c) { return (static_cast<unsigned char>(c) & 0xC0) == 0x80; }
 

@@ -28,7 +28,17 @@ void strip_line(std::string& line, bool first) {
   if (first && line.starts_with("\xEF\xBB\xBF")) line.erase(0, 3);  // a UTF-8 byte order mark
 }
 
+// A parsed record takes up to ~30 times its text (a JSON value per number or
+// string); a record of a real dataset is far below this (a 128k-token context
+// is about 0.5 MB of text).
+constexpr std::size_t kMaxRecordBytes = std::size_t{16} << 20;
+
 RecordJson parse_record(const std::string& text, const Location& start) {
+  if (text.size() > kMaxRecordBytes)
+    throw Error(Location{start.file, start.line},
+                fmt::format("a record of {:.1f} MiB: a record may hold at most {} MiB (is this a data file of records, "
+                            "one per line?)",
+                            static_cast<double>(text.size()) / (1 << 20), kMaxRecordBytes >> 20));
   RecordJson value = parse_ordered_json(text, start);
   if (!value.is_object())
     throw Error(Location{start.file, start.line},

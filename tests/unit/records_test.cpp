@@ -134,3 +134,19 @@ TEST_CASE("a number too large for a double is reported at its line and column", 
         file + ":2:20: error: malformed JSON: number overflow parsing '1e999' (too large for a double)");
   std::filesystem::remove(file);
 }
+
+TEST_CASE("a record larger than 16 MiB is refused before it is parsed", "[records]") {
+  // A 200 MB line took 84 s and 6.7 GB to parse (a JSON value per number).
+  const auto dir = std::filesystem::temp_directory_path();
+  const std::string lines = (dir / ("tunepipe-records-huge-" + std::to_string(::getpid()) + ".jsonl")).string();
+  std::string numbers;
+  while (numbers.size() <= (std::size_t{16} << 20)) numbers += "1,";
+  std::ofstream(lines) << "{\"text\": \"ok\"}\n{\"n\": [" << numbers << "1]}\n";
+  const std::string expected = ": error: a record of 16.0 MiB: a record may hold at most 16 MiB";
+  CHECK(error_of([&] { read_records(lines); }).starts_with(lines + ":2" + expected));
+  const std::string array = (dir / ("tunepipe-records-huge-" + std::to_string(::getpid()) + ".json")).string();
+  std::ofstream(array) << "[{\"text\": \"ok\"},\n {\"n\": [" << numbers << "1]}]\n";
+  CHECK(error_of([&] { read_records(array); }).starts_with(array + ":2" + expected));
+  std::filesystem::remove(lines);
+  std::filesystem::remove(array);
+}
