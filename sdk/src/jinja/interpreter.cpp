@@ -180,7 +180,18 @@ void Interpreter::fail_at(Position at, const std::string& message) const {
   throw tp::Error(tp::Location{name_, at.line, at.column}, message);
 }
 
+void Interpreter::check_stack() const {
+  // Well inside the 8 MiB of a main thread or a std::thread; jinja2 stops at
+  // Python's recursion limit about as deep.
+  constexpr std::uintptr_t kStackBudget = std::uintptr_t{1} << 20;
+  const auto here = reinterpret_cast<std::uintptr_t>(__builtin_frame_address(0));
+  if (stack_base_ > here && stack_base_ - here > kStackBudget)
+    runtime_fail("the template nests too deeply: its macro calls, loops and blocks inside each other take more "
+                 "than 1 MiB of stack (a macro that recurses without end?)");
+}
+
 std::string Interpreter::render(const Body& body, std::vector<std::pair<std::size_t, std::size_t>>& generation_spans) {
+  stack_base_ = reinterpret_cast<std::uintptr_t>(__builtin_frame_address(0));
   std::string out;
   out_ = root_out_ = &out;
   generation_spans_ = &generation_spans;
@@ -211,6 +222,7 @@ Interpreter::Flow Interpreter::exec(const Body& body, const ScopePtr& scope) {
 }
 
 Interpreter::Flow Interpreter::exec_statement(const Stmt& stmt, const ScopePtr& scope) {
+  check_stack();
   try {
     switch (stmt.kind) {
       case Stmt::Kind::Text: *out_ += stmt.text; return Flow::Normal;
@@ -316,6 +328,7 @@ Value Interpreter::define_macro(const Stmt& stmt, const ScopePtr& scope) {
     constexpr int kMaxCallDepth = 500;  // Python's recursion limit stops jinja2 near here too
     if (call_depth_ >= kMaxCallDepth)
       runtime_fail(fmt::format("macro '{}' recursed deeper than {} calls", macro->name, kMaxCallDepth));
+    check_stack();
     ++call_depth_;
     struct Leave {
       int& depth;

@@ -3,6 +3,7 @@
 // get their own scope, if does not), undefined values, loops with `loop`,
 // macros, and the filters, tests and methods of builtins.hpp.
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -59,6 +60,10 @@ class Interpreter {
   Value define_macro(const Stmt& stmt, const ScopePtr& scope);
   std::string capture(const Body& body, const ScopePtr& scope);
   [[noreturn]] void fail_at(Position at, const std::string& message) const;
+  // Statements in loops in macros that call macros nest without a fixed
+  // bound; what bounds them is the stack the render actually uses, whatever
+  // the frame sizes of this build (a sanitizer's are several times larger).
+  void check_stack() const;
 
   const std::string& name_;
   ScopePtr globals_;
@@ -66,6 +71,7 @@ class Interpreter {
   std::string* root_out_ = nullptr;
   std::vector<std::pair<std::size_t, std::size_t>>* generation_spans_ = nullptr;
   int call_depth_ = 0;
+  std::uintptr_t stack_base_ = 0;  // the stack address render() starts at
 };
 
 }  // namespace tp::jinja

@@ -342,6 +342,13 @@ class Lexer {
 }  // namespace
 
 std::vector<Token> tokenize(const std::string& source, const std::string& template_name) {
+  if (const std::size_t bad = utf8::find_invalid(source); bad != std::string::npos) {
+    const std::string_view before(source.data(), bad);
+    const auto line = static_cast<std::uint32_t>(std::count(before.begin(), before.end(), '\n') + 1);
+    const std::size_t line_start = before.rfind('\n') == std::string_view::npos ? 0 : before.rfind('\n') + 1;
+    throw tp::Error(tp::Location{template_name, line, static_cast<std::uint32_t>(bad - line_start + 1)},
+                    fmt::format("the template is not valid UTF-8 (byte {} of the file): save it as UTF-8", bad));
+  }
   return Lexer(normalize_newlines(source), template_name).run();
 }
 

@@ -5,6 +5,10 @@ namespace tp::utf8 {
 char32_t next_code_point(std::string_view text, std::size_t& pos) {
   const auto lead = static_cast<unsigned char>(text[pos]);
   const std::size_t length = sequence_length(lead);
+  if (pos + length > text.size()) {  // cut short at the end: never read past it
+    pos = text.size();
+    return 0xFFFD;
+  }
   char32_t cp = length == 1 ? lead : lead & (0x7F >> length);
   for (std::size_t i = 1; i < length; ++i) cp = (cp << 6) | (static_cast<unsigned char>(text[pos + i]) & 0x3F);
   pos += length;
