@@ -13,7 +13,7 @@ export CCACHE_BASEDIR := $(CURDIR)
 export CCACHE_NOHASHDIR := true
 export CCACHE_SLOPPINESS := pch_defines,time_macros,include_file_mtime,include_file_ctime
 
-.PHONY: all setup configure build quickstart-assets demo test bench bench-tokenizer bench-model bench-lora clean
+.PHONY: all setup configure build quickstart-assets demo test bench bench-tokenizer bench-model bench-lora fuzz clean
 
 all: build
 
@@ -32,7 +32,7 @@ quickstart-assets: setup
 	@$(PY) scripts/make_quickstart.py build/quickstart
 
 demo: build quickstart-assets
-	$(TUNEPIPE) run pipelines/quickstart.toml
+	$(TUNEPIPE) run pipelines/quickstart.toml --overwrite
 
 test: build quickstart-assets
 	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
@@ -50,6 +50,13 @@ bench-model: build
 
 bench-lora: build
 	$(PY) bench/lora_training.py --build $(BUILD) --shape $(SHAPE)
+
+# libFuzzer harnesses of the parsers under ASan + UBSan, built apart in build-fuzz/
+# (clang, no libtorch linked); FUZZ_SECONDS each, e.g. make fuzz FUZZ_SECONDS=3600.
+FUZZ_SECONDS ?= 30
+
+fuzz: setup
+	FUZZ_SECONDS=$(FUZZ_SECONDS) bash scripts/fuzz.sh $(FUZZ_TARGETS)
 
 clean:
 	rm -rf $(BUILD)

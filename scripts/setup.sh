@@ -13,8 +13,8 @@ debian_packages=(
   build-essential cmake ninja-build ccache pkg-config git
   libsentencepiece-dev libtomlplusplus-dev libfmt-dev catch2
   libboost-dev libboost-program-options-dev nlohmann-json3-dev
-  libpcre2-dev libutf8proc-dev libcurl4-openssl-dev libjemalloc-dev
-  chromium-headless-shell
+  libpcre2-dev libutf8proc-dev libcurl4-openssl-dev libjemalloc-dev libssl-dev
+  chromium-headless-shell clang-16 libclang-rt-16-dev
 )
 
 log() { printf 'setup: %s\n' "$*" >&2; }
