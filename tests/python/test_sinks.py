@@ -305,6 +305,7 @@ tables_dir = "{tables_dir}"
 def blocked_csv_run(tmp_path: Path, *, path="metrics.csv", tables_dir="tables", strict=False):
     """A data-only run whose csv sink writes under `blocker`, a file in the output folder."""
     (tmp_path / "run").mkdir()
+    (tmp_path / "run" / ".tunepipe.lock").touch()  # an earlier run's folder: a run may write into it
     (tmp_path / "run" / "blocker").write_text("not a folder")
     sinks = BLOCKED_CSV.format(path=path, tables_dir=tables_dir, strict="strict = true" if strict else "")
     pipeline = write_pipeline(tmp_path, sinks, evaluator=False)

@@ -318,3 +318,14 @@ def test_resume_refuses_the_checkpoint_of_another_pipeline(tmp_path):
     assert result.returncode != 0
     assert "the train data differ (tokens sha256 " in result.stderr
     run_tunepipe("run", pipeline, "--resume", check=True)  # its own pipeline resumes it
+
+
+def test_a_folder_that_no_run_wrote_is_never_written_into(tmp_path):
+    pipeline = write_pipeline(tmp_path, LORA, {"max_steps": 1})
+    (tmp_path / "run").mkdir()
+    (tmp_path / "run" / "report.html").write_text("mine", "utf-8")
+    result = run_tunepipe("run", pipeline)
+    assert result.returncode == 1
+    assert f"{tmp_path / 'run'}: error: output_dir already holds files that no tunepipe run wrote" in result.stderr
+    assert [p.name for p in (tmp_path / "run").iterdir()] == ["report.html"]
+    assert (tmp_path / "run" / "report.html").read_text("utf-8") == "mine"

@@ -108,6 +108,7 @@ void run_stages(const Pipeline& pipeline, const RunSettings& settings, EventBus&
 }  // namespace
 
 void run_pipeline(const Pipeline& pipeline, const RunSettings& settings) {
+  refuse_foreign_folder(pipeline.output_dir);
   std::filesystem::create_directories(pipeline.output_dir);
   const OutputFolderLock lock(pipeline.output_dir);
   const bool resuming = settings.resume.mode != ResumeRequest::Mode::None;
