@@ -12,6 +12,7 @@
 #include "answer_scores.hpp"
 #include "tunepipe/attached_adapter.hpp"
 #include "tunepipe/chat_generation.hpp"
+#include "tunepipe/event_names.hpp"
 #include "tunepipe/generation.hpp"
 
 namespace tp::evaluators {
@@ -146,8 +147,8 @@ void GenerateEvaluator::evaluate(const EvaluationJob& job) {
       const std::shared_ptr<CausalLM> model = job.adapter ? job.adapter->model() : job.base;
       answers = answer(job, *model, count);
     }
-    report(job, answers, "eval/");
-    events_->emit(Event::table("evaluator", job.baseline ? "eval/answers_base" : "eval/answers",
+    report(job, answers, events::kEvalPrefix);
+    events_->emit(Event::table("evaluator", job.baseline ? events::kEvalAnswersBase : events::kEvalAnswers,
                                {"prompt", "reference", "prediction"}, answer_table(rows, table_size, {&answers}),
                                job.step));
     if (job.baseline && compare_ && job.adapter) base_ = BaseAnswers{job.conversations, std::move(answers)};
@@ -159,9 +160,9 @@ void GenerateEvaluator::evaluate(const EvaluationJob& job) {
                 "(its init = \"ADAPTER_FOLDER\" compares a trained adapter) or set compare = false");
   const std::vector<std::string>& base = base_answers(job, count);
   const std::vector<std::string> adapted = answer(job, *job.adapter->model(), count);
-  report(job, adapted, "eval/");
+  report(job, adapted, events::kEvalPrefix);
   report(job, base, "eval/base/");
-  events_->emit(Event::table("evaluator", "eval/compare", {"prompt", "reference", "base", "adapted"},
+  events_->emit(Event::table("evaluator", events::kEvalCompare, {"prompt", "reference", "base", "adapted"},
                              answer_table(rows, table_size, {&base, &adapted}), job.step));
 }
 

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import pytest
 
-from tunepipe_env import QUICKSTART, REPO, needs_quickstart, run_tunepipe, toml_value
+from tunepipe_env import BIN, QUICKSTART, REPO, needs_quickstart, run_tunepipe, toml_value
 
 pytestmark = needs_quickstart
 
@@ -391,3 +391,29 @@ def test_a_tracking_uri_that_is_no_server_address_is_refused_by_validate(tmp_pat
     assert result.returncode != 0
     assert "tracking_uri" in result.stderr and "file:///tmp/mlruns" in result.stderr
     assert f"{pipeline}:" in result.stderr
+
+
+def test_an_interrupted_run_is_killed_in_mlflow_and_interrupted_in_the_report(tmp_path, mlflow_server):
+    from mlflow.tracking import MlflowClient
+    experiment = "report-sinks-interrupted"
+    pipeline = write_pipeline(tmp_path, [
+        {"plugin": "jsonl"},
+        {"plugin": "html", "refresh_seconds": 0.0},
+        {"plugin": "mlflow", "tracking_uri": mlflow_server, "experiment": experiment, "run_name": "stopped"},
+    ])
+    text = pipeline.read_text("utf-8").replace(f"max_steps = {MAX_STEPS}", "max_steps = 1000")
+    pipeline.write_text(text, "utf-8")
+    process = subprocess.Popen([str(BIN), "run", str(pipeline)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                               text=True, cwd=REPO)
+    events = tmp_path / "run" / "events.jsonl"
+    deadline = time.monotonic() + 300
+    while not (events.exists() and '"train/loss"' in events.read_text("utf-8")):
+        assert process.poll() is None and time.monotonic() < deadline, process.stderr.read()
+        time.sleep(0.1)
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=300)
+    assert process.returncode == 128 + signal.SIGINT, stderr
+    assert rendered_dom(tmp_path / "run" / "report.html").status == "interrupted"
+    client = MlflowClient(tracking_uri=mlflow_server)
+    runs = client.search_runs([client.get_experiment_by_name(experiment).experiment_id])
+    assert [(r.info.run_name, r.info.status) for r in runs] == [("stopped", "KILLED")]
