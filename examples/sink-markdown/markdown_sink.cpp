@@ -4,17 +4,19 @@
 #include <sstream>
 
 #include "tunepipe/atomic_file.hpp"
+#include "tunepipe/option_key.hpp"
 
 namespace example {
+namespace {
+
+const auto kFile = tp::string_key("file", "report.md", "report file name, inside the run's output_dir");
+
+}  // namespace
 
 MarkdownSink::MarkdownSink(const tp::Options& options, const tp::StageContext& context)
-    : path_(context.output_dir / options.get_string("file")), title_(context.pipeline_name) {}
+    : path_(context.output_dir / kFile.read(options)), title_(context.pipeline_name) {}
 
-tp::OptionSchema MarkdownSink::schema() {
-  tp::OptionSchema schema;
-  schema.add(tp::string_option("file", "report.md", "report file name, inside the run's output_dir"));
-  return schema;
-}
+tp::OptionSchema MarkdownSink::schema() { return tp::schema_of(kFile); }
 
 void MarkdownSink::on_event(const tp::Event& event) {
   if (event.kind == tp::Event::Kind::Scalar) last_scalars_[event.name] = event.value;

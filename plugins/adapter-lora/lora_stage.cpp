@@ -33,9 +33,9 @@ void check_init_folder(const std::filesystem::path& dir, const LoraConfig& optio
 
 LoraStage::LoraStage(const Options& options, const StageContext& context)
     : config_(config_from_options(options)),
-      init_(options.get_string("init")),
-      targets_where_(options.location("target_modules")),
-      init_where_(options.location("init")),
+      init_(keys::init.read(options)),
+      targets_where_(keys::target_modules.location(options)),
+      init_where_(keys::init.location(options)),
       seed_(context.seed) {}
 
 OptionSchema LoraStage::schema() { return lora_schema(); }

@@ -14,6 +14,17 @@ namespace {
 using prompt::Placement;
 
 const std::vector<std::string> kInits{"random"};
+const auto kReparameterization =
+    choice_key("encoder_reparameterization_type", "MLP", {"MLP", "LSTM"},
+               "the prompt encoder: MLP (three linear layers with ReLU) or LSTM (a bidirectional LSTM and a two-layer "
+               "MLP head), as peft's PromptEncoder");
+const auto kEncoderHiddenSize =
+    int_key("encoder_hidden_size", 0, "hidden size of the prompt encoder; 0: the model's hidden size")
+        .range(0, std::nullopt);
+const auto kEncoderNumLayers =
+    int_key("encoder_num_layers", 2, "LSTM layers (the MLP always has two hidden layers)").range(1, std::nullopt);
+const auto kEncoderDropout =
+    float_key("encoder_dropout", 0.0, "dropout between the LSTM's layers while training").range(0, 1);
 
 std::shared_ptr<AttachedAdapter> make_adapter(std::shared_ptr<CausalLM> model,
                                               std::shared_ptr<prompt::PromptModule> module,
@@ -58,50 +69,40 @@ PTuningStage::PTuningStage(const Options& options, const StageContext& context)
     : options_(options), seed_(context.seed) {}
 
 OptionSchema PTuningStage::schema() {
-  OptionSchema schema;
-  schema.add(prompt::num_virtual_tokens_option());
-  schema.add(choice_option("encoder_reparameterization_type", "MLP", {"MLP", "LSTM"},
-                           "the prompt encoder: MLP (three linear layers with ReLU) or LSTM (a bidirectional LSTM and "
-                           "a two-layer MLP head), as peft's PromptEncoder"));
-  schema.add(int_option("encoder_hidden_size", 0, "hidden size of the prompt encoder; 0: the model's hidden size"))
-      .range(0, std::nullopt);
-  schema.add(int_option("encoder_num_layers", 2, "LSTM layers (the MLP always has two hidden layers)"))
-      .range(1, std::nullopt);
-  schema.add(float_option("encoder_dropout", 0.0, "dropout between the LSTM's layers while training")).range(0, 1);
-  schema.add(prompt::init_option(kInits,
-                                 "\"random\" (torch's default initialisation, as peft; draws follow the pipeline's "
-                                 "seed), or a p-tuning adapter folder with tunepipe_prompt_encoder.safetensors whose "
-                                 "encoder is copied"));
-  return schema;
+  return schema_of(prompt::num_virtual_tokens_key(), kReparameterization, kEncoderHiddenSize, kEncoderNumLayers,
+                   kEncoderDropout,
+                   prompt::init_key_for(kInits, "\"random\" (torch's default initialisation, as peft; draws follow "
+                                                "the pipeline's seed), or a p-tuning adapter folder with "
+                                                "tunepipe_prompt_encoder.safetensors whose encoder is copied"));
 }
 
 void PTuningStage::validate(const Options& options, Diagnostics& errors) {
-  if (options.get_string("encoder_reparameterization_type") != "MLP") return;
-  if (options.get_int("encoder_num_layers") != 2)
-    errors.error(options.location("encoder_num_layers"),
+  if (kReparameterization.read(options) != "MLP") return;
+  if (kEncoderNumLayers.read(options) != 2)
+    errors.error(kEncoderNumLayers.location(options),
                  options.context() + "\"encoder_num_layers\" only applies to the LSTM encoder: the MLP encoder has "
                                      "exactly two hidden layers (remove the key, or set encoder_reparameterization_type "
                                      "= \"LSTM\")");
-  if (options.get_float("encoder_dropout") != 0.0)
-    errors.error(options.location("encoder_dropout"),
+  if (kEncoderDropout.read(options) != 0.0)
+    errors.error(kEncoderDropout.location(options),
                  options.context() + "\"encoder_dropout\" only applies to the LSTM encoder (between its layers); the "
                                      "MLP encoder has no dropout");
 }
 
 std::shared_ptr<AttachedAdapter> PTuningStage::attach(std::shared_ptr<CausalLM> model) const {
-  const auto config = prompt::config_for_model(model->config(), kPeftType, options_.get_int("num_virtual_tokens"),
+  const auto config = prompt::config_for_model(model->config(), kPeftType, prompt::num_virtual_tokens_key().read(options_),
                                                Placement::InputEmbeddings);
   PTuningConfig encoder;
-  encoder.reparameterization = options_.get_string("encoder_reparameterization_type");
-  encoder.hidden_size = options_.get_int("encoder_hidden_size") == 0 ? config.token_dim
-                                                                      : options_.get_int("encoder_hidden_size");
-  encoder.num_layers = options_.get_int("encoder_num_layers");
-  encoder.dropout = options_.get_float("encoder_dropout");
+  encoder.reparameterization = kReparameterization.read(options_);
+  const std::int64_t hidden_size = kEncoderHiddenSize.read(options_);
+  encoder.hidden_size = hidden_size == 0 ? config.token_dim : hidden_size;
+  encoder.num_layers = kEncoderNumLayers.read(options_);
+  encoder.dropout = kEncoderDropout.read(options_);
   const EncoderShape shape{encoder, config.num_virtual_tokens, config.token_dim};
-  if (prompt::init_is_folder(options_.get_string("init"), kInits)) {
+  if (prompt::init_is_folder(prompt::init_key().read(options_), kInits)) {
     const std::filesystem::path folder = prompt::init_folder(options_, kInits);
     prompt::require_trainable_weights(options_, folder.string(), "the encoder's output");
-    return load_folder(std::move(model), folder, &shape, options_.location("init"));
+    return load_folder(std::move(model), folder, &shape, prompt::init_key().location(options_));
   }
   auto module = std::make_shared<PromptEncoder>(
       shape, prompt::initial_parameters(encoder_specs(shape), seed_, prompt::model_device(*model)));

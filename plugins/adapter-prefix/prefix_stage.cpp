@@ -14,6 +14,12 @@ namespace {
 using prompt::Placement;
 
 const std::vector<std::string> kInits{"random", "zero"};
+const auto kPrefixProjection = flag_key("prefix_projection", false,
+                                        "train an embedding per virtual token and a Linear-Tanh-Linear projection to "
+                                        "the keys and values, instead of the keys and values themselves");
+const auto kEncoderHiddenSize =
+    int_key("encoder_hidden_size", 0, "hidden size of the projection; 0: the key/value width (kv heads × head_dim), as peft")
+        .range(0, std::nullopt);
 
 std::int64_t prefix_width(const prompt::PromptLearningConfig& config) {
   return config.num_layers * 2 * config.token_dim;
@@ -67,42 +73,34 @@ PrefixStage::PrefixStage(const Options& options, const StageContext& context)
     : options_(options), seed_(context.seed) {}
 
 OptionSchema PrefixStage::schema() {
-  OptionSchema schema;
-  schema.add(prompt::num_virtual_tokens_option());
-  schema.add(flag_option("prefix_projection", false,
-                         "train an embedding per virtual token and a Linear-Tanh-Linear projection to the keys and "
-                         "values, instead of the keys and values themselves"));
-  schema.add(int_option("encoder_hidden_size", 0,
-                        "hidden size of the projection; 0: the key/value width (kv heads × head_dim), as peft"))
-      .range(0, std::nullopt);
-  schema.add(prompt::init_option(kInits,
-                                 "\"random\" (torch's default initialisation, as peft; draws follow the pipeline's "
-                                 "seed), \"zero\" (peft's init_weights = \"zero\": the prefix, or the projection's "
-                                 "last layer, starts at zero), or a prefix adapter folder whose tensors are copied"));
-  return schema;
+  return schema_of(prompt::num_virtual_tokens_key(), kPrefixProjection, kEncoderHiddenSize,
+                   prompt::init_key_for(kInits, "\"random\" (torch's default initialisation, as peft; draws follow "
+                                                "the pipeline's seed), \"zero\" (peft's init_weights = \"zero\": the "
+                                                "prefix, or the projection's last layer, starts at zero), or a prefix "
+                                                "adapter folder whose tensors are copied"));
 }
 
 void PrefixStage::validate(const Options& options, Diagnostics& errors) {
-  if (!options.get_bool("prefix_projection") && options.get_int("encoder_hidden_size") != 0)
-    errors.error(options.location("encoder_hidden_size"),
+  if (!kPrefixProjection.read(options) && kEncoderHiddenSize.read(options) != 0)
+    errors.error(kEncoderHiddenSize.location(options),
                  options.context() + "\"encoder_hidden_size\" is the size of the projection: it needs "
                                      "prefix_projection = true");
 }
 
 std::shared_ptr<AttachedAdapter> PrefixStage::attach(std::shared_ptr<CausalLM> model) const {
-  const auto config = prompt::config_for_model(model->config(), kPeftType, options_.get_int("num_virtual_tokens"),
+  const auto config = prompt::config_for_model(model->config(), kPeftType, prompt::num_virtual_tokens_key().read(options_),
                                                Placement::LayerPrefix);
   PrefixConfig prefix;
-  prefix.prefix_projection = options_.get_bool("prefix_projection");
-  prefix.encoder_hidden_size = options_.get_int("encoder_hidden_size") == 0 ? config.token_dim
-                                                                             : options_.get_int("encoder_hidden_size");
-  const std::string& init = options_.get_string("init");
+  prefix.prefix_projection = kPrefixProjection.read(options_);
+  const std::int64_t hidden_size = kEncoderHiddenSize.read(options_);
+  prefix.encoder_hidden_size = hidden_size == 0 ? config.token_dim : hidden_size;
+  const std::string& init = prompt::init_key().read(options_);
   if (init == "zero") prefix.init_weights = "zero";
   if (prompt::init_is_folder(init, kInits)) {
     const std::filesystem::path folder = prompt::init_folder(options_, kInits);
     if (prefix.prefix_projection) prompt::require_trainable_weights(options_, folder.string(), "the projection's output");
     const std::string expected = describe(config.num_virtual_tokens, prefix);
-    return load_folder(std::move(model), folder, &expected, options_.location("init"));
+    return load_folder(std::move(model), folder, &expected, prompt::init_key().location(options_));
   }
   const at::Device device = prompt::model_device(*model);
   std::shared_ptr<prompt::PromptModule> module;

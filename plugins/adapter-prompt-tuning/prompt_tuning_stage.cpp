@@ -14,6 +14,10 @@ namespace {
 using prompt::Placement;
 
 const std::vector<std::string> kInits{"random", "text"};
+const auto kInitText =
+    string_key("init_text", "", "the text whose token embeddings start the virtual tokens (init = \"text\")");
+const auto kTokenizer =
+    string_key("tokenizer", "", "folder of the tokenizer for init_text (peft's tokenizer_name_or_path); \"\": the model's");
 
 std::shared_ptr<AttachedAdapter> make_adapter(std::shared_ptr<CausalLM> model,
                                               std::shared_ptr<prompt::PromptModule> module,
@@ -43,49 +47,45 @@ PromptTuningStage::PromptTuningStage(const Options& options, const StageContext&
     : options_(options), seed_(context.seed) {}
 
 OptionSchema PromptTuningStage::schema() {
-  OptionSchema schema;
-  schema.add(prompt::num_virtual_tokens_option());
-  schema.add(prompt::init_option(kInits,
-                                 "\"random\" (N(0, 1), as peft's RANDOM; draws follow the pipeline's seed), \"text\" "
-                                 "(the embeddings of init_text's tokens, repeated or cut to num_virtual_tokens, as "
-                                 "peft's TEXT), or a PEFT prompt-tuning adapter folder whose embeddings are copied"));
-  schema.add(string_option("init_text", "", "the text whose token embeddings start the virtual tokens (init = \"text\")"));
-  schema.add(string_option("tokenizer", "",
-                           "folder of the tokenizer for init_text (peft's tokenizer_name_or_path); \"\": the model's"));
-  return schema;
+  return schema_of(prompt::num_virtual_tokens_key(),
+                   prompt::init_key_for(kInits, "\"random\" (N(0, 1), as peft's RANDOM; draws follow the pipeline's "
+                                                "seed), \"text\" (the embeddings of init_text's tokens, repeated or cut "
+                                                "to num_virtual_tokens, as peft's TEXT), or a PEFT prompt-tuning "
+                                                "adapter folder whose embeddings are copied"),
+                   kInitText, kTokenizer);
 }
 
 void PromptTuningStage::validate(const Options& options, Diagnostics& errors) {
-  const std::string& init = options.get_string("init");
-  const std::string& text = options.get_string("init_text");
+  const std::string& init = prompt::init_key().read(options);
+  const std::string& text = kInitText.read(options);
   if (init == "text" && text.empty())
-    errors.error(options.location("init"),
+    errors.error(prompt::init_key().location(options),
                  options.context() + "init = \"text\" needs \"init_text\": the text whose embeddings start the prompt");
   if (init != "text" && !text.empty())
-    errors.error(options.location("init_text"),
+    errors.error(kInitText.location(options),
                  options.context() + "\"init_text\" is only used with init = \"text\" (init is \"" + init + "\")");
-  if (init != "text" && !options.get_string("tokenizer").empty())
-    errors.error(options.location("tokenizer"),
+  if (init != "text" && !kTokenizer.read(options).empty())
+    errors.error(kTokenizer.location(options),
                  options.context() + "\"tokenizer\" is only used with init = \"text\" (init is \"" + init + "\")");
 }
 
 std::shared_ptr<AttachedAdapter> PromptTuningStage::attach(std::shared_ptr<CausalLM> model) const {
-  const std::int64_t tokens = options_.get_int("num_virtual_tokens");
-  const std::string& init = options_.get_string("init");
+  const std::int64_t tokens = prompt::num_virtual_tokens_key().read(options_);
+  const std::string& init = prompt::init_key().read(options_);
   if (prompt::init_is_folder(init, kInits))
-    return load_folder(std::move(model), prompt::init_folder(options_, kInits), tokens, options_.location("init"));
+    return load_folder(std::move(model), prompt::init_folder(options_, kInits), tokens, prompt::init_key().location(options_));
 
   const auto config = prompt::config_for_model(model->config(), kPeftType, tokens, Placement::InputEmbeddings);
   const at::Device device = prompt::model_device(*model);
   PromptTuningInit saved_init;
   at::Tensor embeddings;
   if (init == "text") {
-    const std::string tokenizer = options_.get_string("tokenizer").empty() ? model->config().source
-                                                                           : options_.get_string("tokenizer");
-    embeddings = prompt::trainable(text_embeddings(*model, tokenizer, options_.get_string("init_text"), tokens,
-                                                   options_.location("init_text")),
+    const std::string& chosen = kTokenizer.read(options_);
+    const std::string tokenizer = chosen.empty() ? model->config().source : chosen;
+    const std::string& text = kInitText.read(options_);
+    embeddings = prompt::trainable(text_embeddings(*model, tokenizer, text, tokens, kInitText.location(options_)),
                                    device);
-    saved_init = {"TEXT", options_.get_string("init_text"), tokenizer};
+    saved_init = {"TEXT", text, tokenizer};
   } else {
     embeddings = std::move(prompt::initial_parameters(
         {prompt::embedding_spec(prompt::kPromptEmbeddings, tokens, config.token_dim)}, seed_, device)[0].second);

@@ -3,25 +3,32 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "tunepipe/option_key.hpp"
+
+namespace {
+
+const auto kMessages = tp::string_key("messages", "conversations", "record field holding the list of messages");
+const auto kSystemField = tp::string_key("system_field", "system",
+                                         "record field with a system prompt, used when no system message comes first "
+                                         "(\"\" for none)");
+const auto kRoleKeys = tp::list_key("role_keys", std::vector<std::string>{"from", "role"},
+                                    "message keys naming the speaker; the first one present is used");
+const auto kContentKeys = tp::list_key("content_keys", std::vector<std::string>{"value", "content"},
+                                       "message keys holding the text; the first one present is used");
+
+}  // namespace
+
 SharegptDataset::SharegptDataset(const tp::Options& options, const tp::StageContext& context)
     : RecordDataset(options, context, tp::record_format(options)),
-      messages_(options.get_string("messages")),
-      system_field_(options.get_string("system_field")),
-      role_keys_(options.get_strings("role_keys")),
-      content_keys_(options.get_strings("content_keys")),
+      messages_(kMessages.read(options)),
+      system_field_(kSystemField.read(options)),
+      role_keys_(kRoleKeys.read(options)),
+      content_keys_(kContentKeys.read(options)),
       roles_(options) {}
 
 tp::OptionSchema SharegptDataset::schema() {
   tp::OptionSchema schema = tp::record_files_schema("sharegpt JSON or JSON Lines file");
-  schema.add(tp::record_format_option());
-  schema.add(tp::string_option("messages", "conversations", "record field holding the list of messages"));
-  schema.add(tp::string_option("system_field", "system",
-                               "record field with a system prompt, used when no system message comes first "
-                               "(\"\" for none)"));
-  schema.add(tp::list_option("role_keys", std::vector<std::string>{"from", "role"},
-                             "message keys naming the speaker; the first one present is used"));
-  schema.add(tp::list_option("content_keys", std::vector<std::string>{"value", "content"},
-                             "message keys holding the text; the first one present is used"));
+  schema.extend(tp::schema_of(tp::record_format_key(), kMessages, kSystemField, kRoleKeys, kContentKeys));
   RoleTags::add_options(schema);
   return schema;
 }
@@ -29,11 +36,12 @@ tp::OptionSchema SharegptDataset::schema() {
 void SharegptDataset::validate(const tp::Options& options, tp::Diagnostics& diagnostics) {
   tp::validate_record_files(options, diagnostics);
   RoleTags::validate(options, diagnostics);
-  if (options.get_string("messages").empty())
-    diagnostics.error(options.location("messages"), options.context() + "messages must name a record field");
-  for (const char* keys : {"role_keys", "content_keys"})
-    if (options.get_strings(keys).empty())
-      diagnostics.error(options.location(keys), fmt::format("{}{} must name at least one key", options.context(), keys));
+  if (kMessages.read(options).empty())
+    diagnostics.error(kMessages.location(options), options.context() + "messages must name a record field");
+  for (const auto* keys : {&kRoleKeys, &kContentKeys})
+    if (keys->read(options).empty())
+      diagnostics.error(keys->location(options),
+                        fmt::format("{}{} must name at least one key", options.context(), keys->name()));
 }
 
 const tp::RecordJson& SharegptDataset::message_field(const tp::RecordJson& message,

@@ -6,7 +6,16 @@
 #include <algorithm>
 #include <map>
 
+#include "tunepipe/option_key.hpp"
+
 namespace {
+
+const auto kUserTags =
+    tp::list_key("user_tags", std::vector<std::string>{"human", "user"}, "role values of user messages");
+const auto kAssistantTags = tp::list_key("assistant_tags", std::vector<std::string>{"gpt", "assistant"},
+                                         "role values of assistant messages (all of them are trained)");
+const auto kSystemTags = tp::list_key("system_tags", std::vector<std::string>{"system"},
+                                      "role values of a system message, allowed as the first message only");
 
 bool contains(const std::vector<std::string>& tags, const std::string& tag) {
   return std::find(tags.begin(), tags.end(), tag) != tags.end();
@@ -15,30 +24,25 @@ bool contains(const std::vector<std::string>& tags, const std::string& tag) {
 }  // namespace
 
 RoleTags::RoleTags(const tp::Options& options)
-    : user_(options.get_strings("user_tags")),
-      assistant_(options.get_strings("assistant_tags")),
-      system_(options.get_strings("system_tags")) {}
+    : user_(kUserTags.read(options)), assistant_(kAssistantTags.read(options)), system_(kSystemTags.read(options)) {}
 
 void RoleTags::add_options(tp::OptionSchema& schema) {
-  schema.add(tp::list_option("user_tags", std::vector<std::string>{"human", "user"}, "role values of user messages"));
-  schema.add(tp::list_option("assistant_tags", std::vector<std::string>{"gpt", "assistant"},
-                             "role values of assistant messages (all of them are trained)"));
-  schema.add(tp::list_option("system_tags", std::vector<std::string>{"system"},
-                             "role values of a system message, allowed as the first message only"));
+  schema.extend(tp::schema_of(kUserTags, kAssistantTags, kSystemTags));
 }
 
 void RoleTags::validate(const tp::Options& options, tp::Diagnostics& diagnostics) {
-  std::map<std::string, std::string> owner;
-  for (const char* option : {"user_tags", "assistant_tags", "system_tags"}) {
-    const std::vector<std::string>& tags = options.get_strings(option);
-    if (tags.empty() && std::string_view(option) != "system_tags")
-      diagnostics.error(options.location(option), fmt::format("{}{} must name at least one role", options.context(),
-                                                              option));
+  std::map<std::string, const tp::OptionKey<std::vector<std::string>>*> owner;
+  for (const auto* option : {&kUserTags, &kAssistantTags, &kSystemTags}) {
+    const auto& tags = option->read(options);
+    if (tags.empty() && option != &kSystemTags)
+      diagnostics.error(option->location(options),
+                        fmt::format("{}{} must name at least one role", options.context(), option->name()));
     for (const std::string& tag : tags) {
       const auto [it, fresh] = owner.emplace(tag, option);
       if (!fresh && it->second != option)
-        diagnostics.error(options.location(it->second), fmt::format("{}role \"{}\" is in both {} and {}",
-                                                                options.context(), tag, it->second, option));
+        diagnostics.error(it->second->location(options), fmt::format("{}role \"{}\" is in both {} and {}",
+                                                                     options.context(), tag, it->second->name(),
+                                                                     option->name()));
     }
   }
 }

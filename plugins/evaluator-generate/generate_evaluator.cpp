@@ -14,9 +14,29 @@
 #include "tunepipe/chat_generation.hpp"
 #include "tunepipe/event_names.hpp"
 #include "tunepipe/generation.hpp"
+#include "tunepipe/option_key.hpp"
 
 namespace tp::evaluators {
 namespace {
+
+const auto kSplit = string_key("split", "test", "the dataset split to answer");
+const auto kLimit = int_key("limit", 0, "answer at most this many rows (0: all)").range(0, std::nullopt);
+const auto kBatchSize = int_key("batch_size", 8, "prompts generated together (left-padded)").range(1, std::nullopt);
+const auto kMaxNewTokens = int_key("max_new_tokens", 64, "tokens per answer at most").range(1, std::nullopt);
+const auto kMetrics = list_key(
+    "metrics", std::vector<std::string>{"exact_match"},
+    "exact_match (answer equals the reference, trimmed); choice (the answer must be one of the row's options, "
+    "read from options_field); json_f1 (entity-level micro precision/recall/F1 of JSON answers, "
+    "{type: [entities]} or [{type, entity}]; answers that are not such JSON count as misses, their share is "
+    "json_invalid); rouge_l (LCS F1) and bleu4 (sentence BLEU-4, NIST smoothing as nltk's method3), both over "
+    "characters for Chinese and words for other scripts, averaged over the rows");
+const auto kOptionsField = string_key("options_field", std::nullopt,
+                                      "record field holding each row's options as a JSON array (for the choice metric)");
+const auto kTableRows =
+    int_key("table_rows", 10, "rows of prompt / reference / prediction reported").range(0, std::nullopt);
+const auto kCompare = flag_key("compare", false,
+                               "also answer with the adapter off: report the base model's scores as eval/base/<metric> "
+                               "and a prompt / reference / base / adapted table (eval/compare) at every evaluation");
 
 struct Question {
   Conversation prompt;  // the conversation without its last (assistant) turn
@@ -46,52 +66,34 @@ std::vector<std::vector<std::string>> answer_table(const std::vector<Conversatio
 }  // namespace
 
 GenerateEvaluator::GenerateEvaluator(const Options& options, const StageContext& context)
-    : split_(options.get_string("split")),
-      limit_(options.get_int("limit")),
-      batch_size_(options.get_int("batch_size")),
-      max_new_tokens_(options.get_int("max_new_tokens")),
-      metrics_(options.get_strings("metrics")),
-      options_field_(options.find_string("options_field").value_or("")),
-      table_rows_(options.get_int("table_rows")),
-      compare_(options.get_bool("compare")),
+    : split_(kSplit.read(options)),
+      limit_(kLimit.read(options)),
+      batch_size_(kBatchSize.read(options)),
+      max_new_tokens_(kMaxNewTokens.read(options)),
+      metrics_(kMetrics.read(options)),
+      options_field_(kOptionsField.find(options).value_or("")),
+      table_rows_(kTableRows.read(options)),
+      compare_(kCompare.read(options)),
       events_(context.events) {}
 
 OptionSchema GenerateEvaluator::schema() {
-  OptionSchema schema;
-  schema.add(string_option("split", "test", "the dataset split to answer"));
-  schema.add(int_option("limit", 0, "answer at most this many rows (0: all)").range(0, std::nullopt));
-  schema.add(int_option("batch_size", 8, "prompts generated together (left-padded)").range(1, std::nullopt));
-  schema.add(int_option("max_new_tokens", 64, "tokens per answer at most").range(1, std::nullopt));
-  schema.add(list_option(
-      "metrics", std::vector<std::string>{"exact_match"},
-      "exact_match (answer equals the reference, trimmed); choice (the answer must be one of the row's options, "
-      "read from options_field); json_f1 (entity-level micro precision/recall/F1 of JSON answers, "
-      "{type: [entities]} or [{type, entity}]; answers that are not such JSON count as misses, their share is "
-      "json_invalid); rouge_l (LCS F1) and bleu4 (sentence BLEU-4, NIST smoothing as nltk's method3), both over "
-      "characters for Chinese and words for other scripts, averaged over the rows"));
-  schema.add(string_option("options_field", std::nullopt,
-                           "record field holding each row's options as a JSON array (for the choice metric)"));
-  schema.add(int_option("table_rows", 10, "rows of prompt / reference / prediction reported").range(0, std::nullopt));
-  schema.add(flag_option("compare", false,
-                         "also answer with the adapter off: report the base model's scores as eval/base/<metric> "
-                         "and a prompt / reference / base / adapted table (eval/compare) at every evaluation"));
-  return schema;
+  return schema_of(kSplit, kLimit, kBatchSize, kMaxNewTokens, kMetrics, kOptionsField, kTableRows, kCompare);
 }
 
 void GenerateEvaluator::validate(const Options& options, Diagnostics& errors) {
-  const auto& metrics = options.get_strings("metrics");
+  const auto& metrics = kMetrics.read(options);
   const auto& known = known_metrics();
   for (auto metric = metrics.begin(); metric != metrics.end(); ++metric) {
     if (std::find(known.begin(), known.end(), *metric) == known.end())
-      errors.error(options.location("metrics"),
+      errors.error(kMetrics.location(options),
                    fmt::format("{}unknown metric \"{}\" (known: {})", options.context(), *metric,
                                fmt::join(known, ", ")));
     else if (std::find(metrics.begin(), metric, *metric) != metric)
-      errors.error(options.location("metrics"),
+      errors.error(kMetrics.location(options),
                    fmt::format("{}metric \"{}\" is listed twice", options.context(), *metric));
   }
-  if (std::find(metrics.begin(), metrics.end(), "choice") != metrics.end() && !options.has("options_field"))
-    errors.error(options.location("metrics"),
+  if (std::find(metrics.begin(), metrics.end(), "choice") != metrics.end() && !kOptionsField.is_set(options))
+    errors.error(kMetrics.location(options),
                  options.context() + "the choice metric needs options_field: the record field with the options");
 }
 

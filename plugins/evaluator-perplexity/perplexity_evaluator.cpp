@@ -7,27 +7,29 @@
 #include "tunepipe/attached_adapter.hpp"
 #include "tunepipe/causal_lm.hpp"
 #include "tunepipe/causal_lm_loss.hpp"
+#include "tunepipe/option_key.hpp"
 #include "tunepipe/tokenizer.hpp"
 
 namespace tp::evaluators {
+namespace {
+
+const auto kSplit = string_key("split", "test", "the dataset split to score");
+const auto kLimit = int_key("limit", 0, "score at most the first N rows (0: all)").range(0, std::nullopt);
+const auto kBatchSize = int_key("batch_size", 8, "rows per forward pass (right-padded)").range(1, std::nullopt);
+const auto kLossChunkRows =
+    int_key("loss_chunk_rows", 512, "trained tokens whose vocabulary logits are computed at once (memory vs speed)")
+        .range(1, std::nullopt);
+
+}  // namespace
 
 PerplexityEvaluator::PerplexityEvaluator(const Options& options, const StageContext& context)
-    : split_(options.get_string("split")),
-      limit_(options.get_int("limit")),
-      batch_size_(options.get_int("batch_size")),
-      chunk_rows_(options.get_int("loss_chunk_rows")),
+    : split_(kSplit.read(options)),
+      limit_(kLimit.read(options)),
+      batch_size_(kBatchSize.read(options)),
+      chunk_rows_(kLossChunkRows.read(options)),
       events_(context.events) {}
 
-OptionSchema PerplexityEvaluator::schema() {
-  OptionSchema schema;
-  schema.add(string_option("split", "test", "the dataset split to score"));
-  schema.add(int_option("limit", 0, "score at most the first N rows (0: all)").range(0, std::nullopt));
-  schema.add(int_option("batch_size", 8, "rows per forward pass (right-padded)").range(1, std::nullopt));
-  schema.add(int_option("loss_chunk_rows", 512,
-                        "trained tokens whose vocabulary logits are computed at once (memory vs speed)"))
-      .range(1, std::nullopt);
-  return schema;
-}
+OptionSchema PerplexityEvaluator::schema() { return schema_of(kSplit, kLimit, kBatchSize, kLossChunkRows); }
 
 void PerplexityEvaluator::evaluate(const EvaluationJob& job) {
   const AdapterSwitch adapter_state(job.adapter.get(), !job.baseline);

@@ -5,6 +5,7 @@
 
 #include "checkpoint_config.hpp"
 #include "tunepipe/checkpoint_dtype.hpp"
+#include "tunepipe/option_key.hpp"
 #include "decoder_config.hpp"
 #include "hf_causal_lm.hpp"
 #include "tensor_placement.hpp"
@@ -14,37 +15,41 @@
 
 namespace tp::hf {
 
+namespace {
+
+const auto kPath = path_key("path", PathKind::ExistingDir, std::nullopt,
+                            "HF checkpoint folder (config.json, tokenizer files, *.safetensors)")
+                       .require();
+const auto kExtraSpecialTokens =
+    list_key("extra_special_tokens", std::vector<std::string>{},
+             "tokens to split out of text whole, as tokenizer.add_tokens(..., special_tokens=True) does");
+const auto kEosToken = string_key("eos_token", "", "replaces the tokenizer config's EOS token (\"\": keep it)");
+const auto kDtype = choice_key("dtype", "auto", {"auto", "fp32", "bf16", "fp16"},
+                               "dtype the weights are loaded in: auto is the checkpoint's own (config.json's dtype or "
+                               "torch_dtype; fp32 when it names none), as transformers 5 loads it");
+const auto kDevice =
+    string_key("device", "auto",
+               "where the weights live: auto (the first GPU when one is usable, else cpu), cpu, cuda, cuda:N");
+
+}  // namespace
+
 HfModel::HfModel(const Options& options, const StageContext&)
-    : path_(options.get_path("path")), dtype_(options.get_string("dtype")), device_(options.get_string("device")) {
-  tokenizer_options_.extra_special_tokens = options.get_strings("extra_special_tokens");
-  if (!options.get_string("eos_token").empty()) tokenizer_options_.eos_token = options.get_string("eos_token");
+    : path_(kPath.read(options)), dtype_(kDtype.read(options)), device_(kDevice.read(options)) {
+  tokenizer_options_.extra_special_tokens = kExtraSpecialTokens.read(options);
+  if (const std::string& eos = kEosToken.read(options); !eos.empty()) tokenizer_options_.eos_token = eos;
 }
 
-OptionSchema HfModel::schema() {
-  OptionSchema schema;
-  schema.add(path_option("path", PathKind::ExistingDir, std::nullopt,
-                         "HF checkpoint folder (config.json, tokenizer files, *.safetensors)"))
-      .require();
-  schema.add(list_option("extra_special_tokens", std::vector<std::string>{},
-                         "tokens to split out of text whole, as tokenizer.add_tokens(..., special_tokens=True) does"));
-  schema.add(string_option("eos_token", "", "replaces the tokenizer config's EOS token (\"\": keep it)"));
-  schema.add(choice_option("dtype", "auto", {"auto", "fp32", "bf16", "fp16"},
-                           "dtype the weights are loaded in: auto is the checkpoint's own (config.json's dtype or "
-                           "torch_dtype; fp32 when it names none), as transformers 5 loads it"));
-  schema.add(string_option("device", "auto",
-                           "where the weights live: auto (the first GPU when one is usable, else cpu), cpu, cuda, cuda:N"));
-  return schema;
-}
+OptionSchema HfModel::schema() { return schema_of(kPath, kExtraSpecialTokens, kEosToken, kDtype, kDevice); }
 
 void HfModel::validate(const Options& options, Diagnostics& errors) {
-  const std::string device = options.get_string("device");
+  const std::string& device = kDevice.read(options);
   if (!is_device_name(device))
-    errors.error(options.location("device"),
+    errors.error(kDevice.location(options),
                  options.context() + "device \"" + device + "\" is not one of auto, cpu, cuda, cuda:N");
-  const std::filesystem::path path = options.get_path("path");
+  const std::filesystem::path path = kPath.read(options);
   if (!std::filesystem::is_directory(path)) return;  // reported (or allowed) by the path check itself
   if (const std::string problem = missing_tokenizer_files(path); !problem.empty())
-    errors.error(options.location("path"), options.context() + path.string() + ": " + problem);
+    errors.error(kPath.location(options), options.context() + path.string() + ": " + problem);
 }
 
 ModelInfo HfModel::info() const { return read_model_info(path_); }

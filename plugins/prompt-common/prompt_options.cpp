@@ -10,12 +10,19 @@
 
 namespace tp::prompt {
 
-OptionSpec num_virtual_tokens_option() {
-  return int_option("num_virtual_tokens", 20, "virtual tokens in front of every sequence").range(1, std::nullopt);
+const OptionKey<std::int64_t>& num_virtual_tokens_key() {
+  static const auto key =
+      int_key("num_virtual_tokens", 20, "virtual tokens in front of every sequence").range(1, std::nullopt);
+  return key;
 }
 
-OptionSpec init_option(const std::vector<std::string>& methods, const std::string& doc) {
-  return string_option("init", methods.front(), doc);
+const OptionKey<std::string>& init_key() {
+  static const auto key = string_key("init", std::nullopt, "");
+  return key;
+}
+
+OptionKey<std::string> init_key_for(const std::vector<std::string>& methods, std::string doc) {
+  return init_key().with_default(methods.front()).with_doc(std::move(doc));
 }
 
 bool init_is_folder(const std::string& init, const std::vector<std::string>& methods) {
@@ -23,9 +30,9 @@ bool init_is_folder(const std::string& init, const std::vector<std::string>& met
 }
 
 std::string init_folder(const Options& options, const std::vector<std::string>& methods) {
-  const std::string& init = options.get_string("init");
+  const std::string& init = init_key().read(options);
   if (!std::filesystem::is_directory(init))
-    throw Error(options.location("init"),
+    throw Error(init_key().location(options),
                 options.context() + fmt::format("\"init\" = \"{}\" is neither {} nor an adapter folder", init,
                                                 fmt::format("\"{}\"", fmt::join(methods, "\", \""))));
   return init;
@@ -33,7 +40,7 @@ std::string init_folder(const Options& options, const std::vector<std::string>& 
 
 void require_trainable_weights(const Options& options, const std::string& folder, const std::string& computed) {
   if (!std::filesystem::exists(std::filesystem::path(folder) / kTrainableWeightsFile))
-    throw Error(options.location("init"),
+    throw Error(init_key().location(options),
                 fmt::format("the init adapter {} has no {}: peft's folder holds only {}, so training cannot continue "
                             "from it",
                             folder, kTrainableWeightsFile, computed));

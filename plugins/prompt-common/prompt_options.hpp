@@ -3,14 +3,17 @@
 #include <string>
 #include <vector>
 
+#include "tunepipe/option_key.hpp"
 #include "tunepipe/options.hpp"
 
 namespace tp::prompt {
 
-OptionSpec num_virtual_tokens_option();
-// `methods` are the initialisations by name ("random", …); any other value is
-// a PEFT adapter folder of the same method whose tensors are copied.
-OptionSpec init_option(const std::vector<std::string>& methods, const std::string& doc);
+const OptionKey<std::int64_t>& num_virtual_tokens_key();
+// `init`: one of a method's initialisations by name ("random", …), or a PEFT
+// adapter folder of the same method whose tensors are copied.
+const OptionKey<std::string>& init_key();
+// The `init` a method declares: its first initialisation is the default.
+OptionKey<std::string> init_key_for(const std::vector<std::string>& methods, std::string doc);
 bool init_is_folder(const std::string& init, const std::vector<std::string>& methods);
 
 // An `init` folder (checked when the adapter is attached, so that `validate`

@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "tunepipe/event_names.hpp"
+#include "tunepipe/option_key.hpp"
 
 namespace tp::sinks {
 
@@ -42,23 +43,21 @@ void write_out(std::string_view text) {
   std::fflush(stdout);
 }
 
+const auto kShowParams = flag_key("show_params", false, "print the run's hyper-parameters when it starts");
+const auto kProgress = choice_key("progress", "auto", {"auto", "bar", "lines"},
+                                  "training progress as one line redrawn in place (bar) or a line per logging step "
+                                  "(lines); auto: the bar on a terminal, lines elsewhere");
+
 }  // namespace
 
 ConsoleSink::ConsoleSink(const Options& options, const StageContext&)
-    : show_params_(options.get_bool("show_params")),
-      bar_mode_(bar_wanted(options.get_string("progress"))),
+    : show_params_(kShowParams.read(options)),
+      bar_mode_(bar_wanted(kProgress.read(options))),
       ticker_([this] { tick(); }) {}
 
 ConsoleSink::~ConsoleSink() { stop(); }
 
-OptionSchema ConsoleSink::schema() {
-  OptionSchema schema;
-  schema.add(flag_option("show_params", false, "print the run's hyper-parameters when it starts"));
-  schema.add(choice_option("progress", "auto", {"auto", "bar", "lines"},
-                           "training progress as one line redrawn in place (bar) or a line per logging step "
-                           "(lines); auto: the bar on a terminal, lines elsewhere"));
-  return schema;
-}
+OptionSchema ConsoleSink::schema() { return schema_of(kShowParams, kProgress); }
 
 void ConsoleSink::on_event(const Event& event) {
   const std::lock_guard lock(mutex_);

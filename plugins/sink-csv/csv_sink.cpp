@@ -7,6 +7,7 @@
 #include "csv_format.hpp"
 #include "tunepipe/append_file.hpp"
 #include "tunepipe/atomic_file.hpp"
+#include "tunepipe/option_key.hpp"
 
 namespace tp::sinks {
 
@@ -39,11 +40,18 @@ std::string first_record(const fs::path& path) {
   return line + "\n";
 }
 
+const auto kPath = path_key("path", PathKind::Output, "metrics.csv",
+                            "scalars file (step, name, value, wall_time), relative to the run's output_dir; "
+                            "`run --resume` appends to it");
+const auto kTablesDir = path_key("tables_dir", PathKind::Output, "tables",
+                                 "folder for tables (one CSV file per table and step: <name>-step-<N>.csv), relative "
+                                 "to the run's output_dir; \"\" writes no tables");
+
 }  // namespace
 
 CsvSink::CsvSink(const Options& options, const StageContext& context)
-    : path_(in_output_dir(options.get_path("path"), context)) {
-  if (const fs::path dir = options.get_path("tables_dir"); !dir.empty()) tables_dir_ = in_output_dir(dir, context);
+    : path_(in_output_dir(kPath.read(options), context)) {
+  if (const fs::path dir = kTablesDir.read(options); !dir.empty()) tables_dir_ = in_output_dir(dir, context);
   fs::create_directories(path_.parent_path());
   const std::string header = csv_record(kScalarColumns);
   if (context.resuming) prepare_to_append(path_);
@@ -58,16 +66,7 @@ CsvSink::CsvSink(const Options& options, const StageContext& context)
   if (!append) out_ << header << std::flush;
 }
 
-OptionSchema CsvSink::schema() {
-  OptionSchema schema;
-  schema.add(path_option("path", PathKind::Output, "metrics.csv",
-                         "scalars file (step, name, value, wall_time), relative to the run's output_dir; "
-                         "`run --resume` appends to it"));
-  schema.add(path_option("tables_dir", PathKind::Output, "tables",
-                         "folder for tables (one CSV file per table and step: <name>-step-<N>.csv), relative to "
-                         "the run's output_dir; \"\" writes no tables"));
-  return schema;
-}
+OptionSchema CsvSink::schema() { return schema_of(kPath, kTablesDir); }
 
 void CsvSink::on_event(const Event& event) {
   if (event.kind == Event::Kind::Scalar) write_scalar(event);

@@ -3,6 +3,7 @@
 #include "host_environment.hpp"
 #include "report_page.hpp"
 #include "tunepipe/atomic_file.hpp"
+#include "tunepipe/option_key.hpp"
 
 namespace tp::sinks {
 namespace {
@@ -11,27 +12,26 @@ double seconds_since_epoch() {
   return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
+const auto kPath = path_key("path", PathKind::Output, "report.html", "report file, relative to the run's output_dir");
+const auto kRefreshSeconds =
+    float_key("refresh_seconds", 30.0,
+              "rewrite the report at most this often while the run goes on (0: only when it ends)")
+        .range(0.0, std::nullopt);
+
 }  // namespace
 
 HtmlSink::HtmlSink(const Options& options, const StageContext& context)
     : pipeline_name_(context.pipeline_name),
       refresh_(std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-          std::chrono::duration<double>(options.get_float("refresh_seconds")))),
+          std::chrono::duration<double>(kRefreshSeconds.read(options)))),
       last_write_(std::chrono::steady_clock::now()),
       environment_(html::describe_host()) {
-  const std::filesystem::path path = options.get_path("path");
+  const std::filesystem::path path = kPath.read(options);
   path_ = path.is_absolute() ? path : context.output_dir / path;
   std::filesystem::create_directories(path_.parent_path());
 }
 
-OptionSchema HtmlSink::schema() {
-  OptionSchema schema;
-  schema.add(path_option("path", PathKind::Output, "report.html", "report file, relative to the run's output_dir"));
-  schema.add(float_option("refresh_seconds", 30.0,
-                          "rewrite the report at most this often while the run goes on (0: only when it ends)"))
-      .range(0.0, std::nullopt);
-  return schema;
-}
+OptionSchema HtmlSink::schema() { return schema_of(kPath, kRefreshSeconds); }
 
 void HtmlSink::on_event(const Event& event) {
   record_.add(event);

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "tunepipe/append_file.hpp"
+#include "tunepipe/option_key.hpp"
 
 namespace tp::sinks {
 
@@ -20,10 +21,13 @@ const char* event_kind_name(Event::Kind kind) {
   return "?";
 }
 
+const auto kPath = path_key("path", PathKind::Output, "events.jsonl",
+                            "events file, relative to the run's output_dir (`run --resume` appends to it)");
+
 }  // namespace
 
 JsonlSink::JsonlSink(const Options& options, const StageContext& context) {
-  const std::filesystem::path path = options.get_path("path");
+  const std::filesystem::path path = kPath.read(options);
   path_ = path.is_absolute() ? path : context.output_dir / path;
   std::filesystem::create_directories(path_.parent_path());
   // A resumed run continues the interrupted run's history, after the last whole line.
@@ -32,12 +36,7 @@ JsonlSink::JsonlSink(const Options& options, const StageContext& context) {
   if (!out_) throw Error(Location{path_.string()}, "cannot open the events file for writing");
 }
 
-OptionSchema JsonlSink::schema() {
-  OptionSchema schema;
-  schema.add(path_option("path", PathKind::Output, "events.jsonl",
-                         "events file, relative to the run's output_dir (`run --resume` appends to it)"));
-  return schema;
-}
+OptionSchema JsonlSink::schema() { return schema_of(kPath); }
 
 void JsonlSink::on_event(const Event& event) {
   nlohmann::json line = {{"kind", event_kind_name(event.kind)}, {"stage", event.stage}, {"name", event.name},

@@ -10,11 +10,28 @@
 #include "mlflow_names.hpp"
 #include "tunepipe/error.hpp"
 #include "tunepipe/event_names.hpp"
+#include "tunepipe/option_key.hpp"
 
 namespace tp::sinks {
 namespace {
 
 using mlflow::KeyValue;
+
+const auto kTrackingUri =
+    string_key("tracking_uri", std::nullopt,
+               "the MLflow tracking server, http://host:port (unset: the MLFLOW_TRACKING_URI environment "
+               "variable); MLFLOW_TRACKING_TOKEN or MLFLOW_TRACKING_USERNAME/PASSWORD authenticate");
+const auto kExperiment =
+    string_key("experiment", std::nullopt, "experiment name, created when missing (unset: the pipeline's name)");
+const auto kRunName = string_key("run_name", std::nullopt, "the MLflow run's name (unset: the server picks one)");
+const auto kFlushSeconds =
+    float_key("flush_seconds", 5.0, "send the collected metrics at least this often").range(0.0, std::nullopt);
+const auto kTimeoutSeconds =
+    int_key("timeout_seconds", 30, "give up on a request that cannot connect or stalls this long").range(1, std::nullopt);
+const auto kUploadAdapter =
+    flag_key("upload_adapter", true, "upload the trained adapter's files as artifacts under adapter/");
+const auto kUploadTables =
+    flag_key("upload_tables", true, "upload each table (eval answers, data summary) as a JSON artifact");
 
 // MLflow's RunStatus names.
 const char* run_status(RunOutcome outcome) {
@@ -34,7 +51,7 @@ std::string environment_variable(const char* name) {
 }
 
 std::string resolve_tracking_uri(const Options& options) {
-  if (const auto uri = options.find_string("tracking_uri")) return *uri;
+  if (const auto uri = kTrackingUri.find(options)) return *uri;
   const std::string uri = environment_variable("MLFLOW_TRACKING_URI");
   if (uri.empty())
     throw Error(options.section_location(),
@@ -59,36 +76,25 @@ std::int64_t now_ms() {
 
 MlflowSink::MlflowSink(const Options& options, const StageContext& context)
     : client_(resolve_tracking_uri(options),
-              mlflow::HttpClient(std::chrono::seconds(options.get_int("timeout_seconds")),
+              mlflow::HttpClient(std::chrono::seconds(kTimeoutSeconds.read(options)),
                                  {environment_variable("MLFLOW_TRACKING_TOKEN"),
                                   environment_variable("MLFLOW_TRACKING_USERNAME"),
                                   environment_variable("MLFLOW_TRACKING_PASSWORD")})),
-      experiment_name_(options.find_string("experiment").value_or(context.pipeline_name)),
-      run_name_(options.find_string("run_name").value_or("")),
+      experiment_name_(kExperiment.find(options).value_or(context.pipeline_name)),
+      run_name_(kRunName.find(options).value_or("")),
       flush_interval_(std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-          std::chrono::duration<double>(options.get_float("flush_seconds")))),
-      upload_adapter_(options.get_bool("upload_adapter")),
-      upload_tables_(options.get_bool("upload_tables")),
+          std::chrono::duration<double>(kFlushSeconds.read(options)))),
+      upload_adapter_(kUploadAdapter.read(options)),
+      upload_tables_(kUploadTables.read(options)),
       last_flush_(std::chrono::steady_clock::now()) {}
 
 OptionSchema MlflowSink::schema() {
-  OptionSchema schema;
-  schema.add(string_option("tracking_uri", std::nullopt,
-                           "the MLflow tracking server, http://host:port (unset: the MLFLOW_TRACKING_URI environment "
-                           "variable); MLFLOW_TRACKING_TOKEN or MLFLOW_TRACKING_USERNAME/PASSWORD authenticate"));
-  schema.add(string_option("experiment", std::nullopt, "experiment name, created when missing (unset: the pipeline's name)"));
-  schema.add(string_option("run_name", std::nullopt, "the MLflow run's name (unset: the server picks one)"));
-  schema.add(float_option("flush_seconds", 5.0, "send the collected metrics at least this often")).range(0.0, std::nullopt);
-  schema.add(int_option("timeout_seconds", 30, "give up on a request that cannot connect or stalls this long"))
-      .range(1, std::nullopt);
-  schema.add(flag_option("upload_adapter", true, "upload the trained adapter's files as artifacts under adapter/"));
-  schema.add(flag_option("upload_tables", true, "upload each table (eval answers, data summary) as a JSON artifact"));
-  return schema;
+  return schema_of(kTrackingUri, kExperiment, kRunName, kFlushSeconds, kTimeoutSeconds, kUploadAdapter, kUploadTables);
 }
 
 void MlflowSink::validate(const Options& options, Diagnostics& diagnostics) {
-  if (const auto uri = options.find_string("tracking_uri"); uri && !is_http_url(*uri))
-    diagnostics.error(options.location("tracking_uri"),
+  if (const auto uri = kTrackingUri.find(options); uri && !is_http_url(*uri))
+    diagnostics.error(kTrackingUri.location(options),
                       fmt::format("{}tracking_uri \"{}\" is not an http:// or https:// address of an MLflow tracking "
                                   "server (start one with `mlflow server --host 127.0.0.1 --port 5000`)",
                                   options.context(), *uri));

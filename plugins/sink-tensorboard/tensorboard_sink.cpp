@@ -12,6 +12,7 @@
 #include "tensorboard_events.hpp"
 #include "tfrecord.hpp"
 #include "tunepipe/event_names.hpp"
+#include "tunepipe/option_key.hpp"
 
 namespace tp::sinks {
 
@@ -50,10 +51,14 @@ std::optional<std::int64_t> start_step(const Event& plan) {
   return std::nullopt;
 }
 
+const auto kDir = path_key("dir", PathKind::Output, "tensorboard",
+                           "folder of the event files, relative to the run's output_dir (`tensorboard --logdir` it); "
+                           "every run, a resumed one too, adds a file");
+
 }  // namespace
 
 TensorBoardSink::TensorBoardSink(const Options& options, const StageContext& context) : resuming_(context.resuming) {
-  const fs::path dir = options.get_path("dir");
+  const fs::path dir = kDir.read(options);
   const fs::path folder = dir.is_absolute() ? dir : context.output_dir / dir;
   fs::create_directories(folder);
   path_ = folder / event_file_name();
@@ -62,13 +67,7 @@ TensorBoardSink::TensorBoardSink(const Options& options, const StageContext& con
   write(tensorboard::file_version_event(now()));
 }
 
-OptionSchema TensorBoardSink::schema() {
-  OptionSchema schema;
-  schema.add(path_option("dir", PathKind::Output, "tensorboard",
-                         "folder of the event files, relative to the run's output_dir (`tensorboard --logdir` it); "
-                         "every run, a resumed one too, adds a file"));
-  return schema;
-}
+OptionSchema TensorBoardSink::schema() { return schema_of(kDir); }
 
 void TensorBoardSink::on_event(const Event& event) {
   switch (event.kind) {

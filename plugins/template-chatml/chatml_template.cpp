@@ -1,8 +1,16 @@
 #include "chatml_template.hpp"
 
 #include "family_schema.hpp"
+#include "tunepipe/option_key.hpp"
 
 namespace {
+
+const auto kEmptySystem = tp::choice_key(
+    "empty_system", "block", {"block", "omit"},
+    "what an empty system prompt (system = \"\") renders: \"block\" an empty system turn "
+    "\"<|im_start|>system\\n<|im_end|>\\n\", as the Qwen1.5/Qwen2/Qwen2.5 chat templates do for an "
+    "empty system message (they never render without a system turn); \"omit\" no system turn, as "
+    "Qwen3's template does when there is no system message");
 
 tp::templates::RoleFormat chatml_format(bool render_empty_system) {
   tp::templates::RoleFormat format;
@@ -20,7 +28,7 @@ tp::templates::RoleFormat chatml_format(bool render_empty_system) {
 }  // namespace
 
 ChatmlTemplate::ChatmlTemplate(const tp::Options& options, const tp::StageContext& context)
-    : RoleFormatTemplate(options, context, chatml_format(options.get_string("empty_system") == "block"),
+    : RoleFormatTemplate(options, context, chatml_format(kEmptySystem.read(options) == "block"),
                          {"<|im_end|>", "<|endoftext|>"}) {}
 
 tp::OptionSchema ChatmlTemplate::schema() {
@@ -29,11 +37,6 @@ tp::OptionSchema ChatmlTemplate::schema() {
       "no system prompt, rendered as the empty_system option says. Unset, the model's own default applies when its "
       "chat template inserts one (Qwen2.5: \"You are Qwen, created by Alibaba Cloud. You are a helpful assistant.\"), "
       "else this default");
-  schema.add(tp::choice_option(
-      "empty_system", "block", {"block", "omit"},
-      "what an empty system prompt (system = \"\") renders: \"block\" an empty system turn "
-      "\"<|im_start|>system\\n<|im_end|>\\n\", as the Qwen1.5/Qwen2/Qwen2.5 chat templates do for an "
-      "empty system message (they never render without a system turn); \"omit\" no system turn, as "
-      "Qwen3's template does when there is no system message"));
+  schema.add(kEmptySystem.spec());
   return schema;
 }

@@ -7,7 +7,7 @@ namespace tp::templates {
 RoleFormatTemplate::RoleFormatTemplate(const Options& options, const StageContext& context, RoleFormat format,
                                        std::vector<std::string> stop_strings)
     : TemplateStage(options), format_(std::move(format)), stop_strings_(std::move(stop_strings)) {
-  if (!context.model || !options.is_default("system")) return;
+  if (!context.model || !template_system_key().is_default(options)) return;
   if (auto system = model_default_system(format_, *this, *context.model)) set_default_system(std::move(*system));
 }
 

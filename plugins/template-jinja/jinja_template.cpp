@@ -12,17 +12,29 @@
 #include "trained_spans.hpp"
 #include "tunepipe/chat_template.hpp"
 #include "tunepipe/model.hpp"
+#include "tunepipe/option_key.hpp"
 
 namespace {
 
 using tp::templates::AssistantTurn;
 
+const auto kChatTemplate =
+    tp::path_key("chat_template", tp::PathKind::ExistingFile, "",
+                 "a .jinja file to render instead of the model's own template (\"\": the model folder's "
+                 "chat_template.jinja, else tokenizer_config.json's chat_template)");
+const auto kName =
+    tp::string_key("name", "", "which of the model's named templates to render, e.g. \"tool_use\" (\"\": the default)");
+const auto kBosToken =
+    tp::string_key("bos_token", "", "the bos_token the template sees (default: the model tokenizer's)");
+const auto kEosToken =
+    tp::string_key("eos_token", "", "the eos_token the template sees (default: the model tokenizer's)");
+
 tp::ModelChatTemplate chosen_template(const tp::Options& options, const tp::StageContext& context) {
-  const std::filesystem::path file = options.get_path("chat_template");
-  const std::string name = options.get_string("name");
+  const std::filesystem::path file = kChatTemplate.read(options);
+  const std::string& name = kName.read(options);
   if (!file.empty()) {
     std::ifstream in(file, std::ios::binary);
-    if (!in) throw tp::Error(options.location("chat_template"), options.context() + "cannot read " + file.string());
+    if (!in) throw tp::Error(kChatTemplate.location(options), options.context() + "cannot read " + file.string());
     std::stringstream text;
     text << in.rdbuf();
     tp::ModelChatTemplate chosen{text.str(), file.string()};
@@ -44,8 +56,8 @@ tp::ModelChatTemplate chosen_template(const tp::Options& options, const tp::Stag
 
 // The special tokens the pipeline sets replace the model's.
 nlohmann::ordered_json with_token_options(const tp::Options& options, nlohmann::ordered_json tokens) {
-  for (const char* key : {"bos_token", "eos_token"})
-    if (!options.is_default(key)) tokens[key] = options.get_string(key);
+  for (const auto* key : {&kBosToken, &kEosToken})
+    if (!key->is_default(options)) tokens[key->name()] = key->read(options);
   return tokens;
 }
 
@@ -63,13 +75,7 @@ JinjaTemplate::JinjaTemplate(const tp::Options& options, tp::ModelChatTemplate c
 tp::OptionSchema JinjaTemplate::schema() {
   tp::OptionSchema schema = tp::templates::family_schema(
       "", "no system message, so the template renders what it does without one (many insert a default)");
-  schema.add(tp::path_option("chat_template", tp::PathKind::ExistingFile, "",
-                             "a .jinja file to render instead of the model's own template (\"\": the model folder's "
-                             "chat_template.jinja, else tokenizer_config.json's chat_template)"));
-  schema.add(tp::string_option("name", "",
-                               "which of the model's named templates to render, e.g. \"tool_use\" (\"\": the default)"));
-  schema.add(tp::string_option("bos_token", "", "the bos_token the template sees (default: the model tokenizer's)"));
-  schema.add(tp::string_option("eos_token", "", "the eos_token the template sees (default: the model tokenizer's)"));
+  schema.extend(tp::schema_of(kChatTemplate, kName, kBosToken, kEosToken));
   return schema;
 }
 

@@ -6,56 +6,52 @@
 #include <algorithm>
 #include <cmath>
 
+#include "record_file_keys.hpp"
+
 namespace tp {
 
 OptionSchema record_files_schema(std::string_view file_kind) {
-  OptionSchema schema;
-  schema.add(path_option("train", PathKind::ExistingFile, std::nullopt,
-                         fmt::format("{} with the training records", file_kind)))
-      .require();
-  schema.add(path_option("test", PathKind::ExistingFile, std::nullopt,
-                         fmt::format("{} with the test records (optional)", file_kind)));
-  schema.add(float_option("test_ratio", 0.0,
-                          "share of the train records held out as the test split when there is no test file (0: none)"))
-      .range(0, 1);
-  schema.add(int_option("seed", std::nullopt, "seed of the test_ratio split (default: the pipeline seed)"))
-      .range(0, std::nullopt);
-  schema.add(int_option("limit", 0, "records kept per split, the first ones in file order (0: all)"))
-      .range(0, std::nullopt);
-  return schema;
+  namespace keys = record_file_keys;
+  return schema_of(keys::train.with_doc(fmt::format("{} with the training records", file_kind)),
+                   keys::test.with_doc(fmt::format("{} with the test records (optional)", file_kind)),
+                   keys::test_ratio, keys::seed, keys::limit);
 }
 
-OptionSpec record_format_option() {
-  return choice_option("format", "auto", {"auto", "json", "jsonl"},
-                       "json: one array of objects; jsonl: one object per line; auto: jsonl for .jsonl/.ndjson files");
+const OptionKey<std::string>& record_format_key() {
+  static const auto key =
+      choice_key("format", "auto", {"auto", "json", "jsonl"},
+                 "json: one array of objects; jsonl: one object per line; auto: jsonl for .jsonl/.ndjson files");
+  return key;
 }
 
 RecordFormat record_format(const Options& options) {
-  const std::optional<std::string> format = options.find_string("format");
+  const std::optional<std::string> format = record_format_key().find(options);
   if (format == "json") return RecordFormat::Json;
   if (format == "jsonl") return RecordFormat::JsonLines;
   return RecordFormat::Auto;
 }
 
 void validate_record_files(const Options& options, Diagnostics& diagnostics) {
-  const double ratio = options.get_float("test_ratio");
-  if (ratio > 0 && options.has("test"))
-    diagnostics.error(options.location("test_ratio"),
+  namespace keys = record_file_keys;
+  const double ratio = keys::test_ratio.read(options);
+  if (ratio > 0 && keys::test.is_set(options))
+    diagnostics.error(keys::test_ratio.location(options),
                       options.context() + "test_ratio cannot be combined with test: the test split comes either "
                                           "from the test file or from a share of the train records");
   if (ratio >= 1)
-    diagnostics.error(options.location("test_ratio"),
+    diagnostics.error(keys::test_ratio.location(options),
                       options.context() + "test_ratio must be below 1, or no records are left for training");
 }
 
-void check_table_keys(const Options& options, std::string_view name, const std::vector<std::string>& allowed,
-                      Diagnostics& diagnostics) {
+void check_table_keys(const Options& options, const OptionKey<StringTable>& table,
+                      const std::vector<std::string>& allowed, Diagnostics& diagnostics) {
   std::vector<std::string> sorted = allowed;
   std::sort(sorted.begin(), sorted.end());
-  for (const auto& [key, value] : options.get_table(name))
+  for (const auto& [key, value] : table.read(options))
     if (std::find(allowed.begin(), allowed.end(), key) == allowed.end())
-      diagnostics.error(options.location(name), fmt::format("{}unknown key \"{}\" in {} (allowed: {})",
-                                                            options.context(), key, name, fmt::join(sorted, ", ")));
+      diagnostics.error(table.location(options), fmt::format("{}unknown key \"{}\" in {} (allowed: {})",
+                                                             options.context(), key, table.name(),
+                                                             fmt::join(sorted, ", ")));
 }
 
 std::vector<std::size_t> seeded_permutation(std::size_t count, std::uint64_t seed) {
@@ -76,14 +72,16 @@ std::size_t test_count(std::size_t count, double ratio) {
   return static_cast<std::size_t>(std::llround(static_cast<double>(count) * ratio));
 }
 
-OptionSpec fields_option() {
-  return table_option("fields", "the transfer: system, instruction, input, output patterns such as \"文本:{text}\", "
+const OptionKey<StringTable>& fields_key() {
+  static const auto key = table_key("fields", "the transfer: system, instruction, input, output patterns such as \"文本:{text}\", "
                                 "and history, a field of [user, assistant] pairs (empty: alpaca's field names)");
+  return key;
 }
 
-OptionSpec columns_option() {
-  return table_option("columns", "record fields read for instruction, input, output, system and history "
+const OptionKey<StringTable>& columns_key() {
+  static const auto key = table_key("columns", "record fields read for instruction, input, output, system and history "
                                  "(each defaults to its own name)");
+  return key;
 }
 
 std::map<std::string, std::string> record_fields(const RecordJson& record) {

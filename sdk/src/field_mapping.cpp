@@ -18,11 +18,11 @@ std::string join_nonempty(const std::string& first, const std::string& second) {
 
 }  // namespace
 
-FieldMapping FieldMapping::build(const Options& options, std::string_view table, Source source,
+FieldMapping FieldMapping::build(const Options& options, const OptionKey<StringTable>& table, Source source,
                                  Diagnostics& diagnostics) {
   check_table_keys(options, table, keys, diagnostics);
-  const StringTable& given = options.get_table(table);
-  const Location where = options.location(table);
+  const StringTable& given = table.read(options);
+  const Location where = table.location(options);
   const std::string context = options.context();
   FieldMapping mapping;
 
@@ -33,7 +33,7 @@ FieldMapping FieldMapping::build(const Options& options, std::string_view table,
     if (const auto it = given.find(key); it != given.end()) {
       pattern = source == Source::Columns ? "{" + it->second + "}" : it->second;
       if (source == Source::Columns && !names_a_field(it->second)) {
-        diagnostics.error(where, fmt::format("{}{}.{} must name a record field, not \"{}\"", context, table, key,
+        diagnostics.error(where, fmt::format("{}{}.{} must name a record field, not \"{}\"", context, table.name(), key,
                                              it->second));
         return slot;
       }
@@ -45,7 +45,7 @@ FieldMapping FieldMapping::build(const Options& options, std::string_view table,
     try {
       slot.pattern = FieldTemplate(pattern, where);
     } catch (const Error& error) {
-      diagnostics.error(where, fmt::format("{}{}.{}: {}", context, table, key, error.message()));
+      diagnostics.error(where, fmt::format("{}{}.{}: {}", context, table.name(), key, error.message()));
     }
     slot.optional = optional;
     return slot;
@@ -67,39 +67,39 @@ FieldMapping FieldMapping::build(const Options& options, std::string_view table,
       mapping.history_ = it->second;
     else
       diagnostics.error(where, fmt::format("{}{}.history must name the record field holding [user, assistant] "
-                                           "pairs, not \"{}\"", context, table, it->second));
+                                           "pairs, not \"{}\"", context, table.name(), it->second));
   } else if (columns) {
     mapping.history_ = "history";
   }
 
   if (!given.empty() && !columns) {
     if (!given.contains("output"))
-      diagnostics.error(where, fmt::format("{}{} has no \"output\" key: the assistant turn needs one", context, table));
+      diagnostics.error(where, fmt::format("{}{} has no \"output\" key: the assistant turn needs one", context, table.name()));
     if (!given.contains("instruction") && !given.contains("input"))
-      diagnostics.error(where, fmt::format("{}{} needs \"instruction\" or \"input\" for the user turn", context, table));
+      diagnostics.error(where, fmt::format("{}{} needs \"instruction\" or \"input\" for the user turn", context, table.name()));
   }
   return mapping;
 }
 
-FieldMapping FieldMapping::from_patterns(const Options& options, std::string_view table) {
+FieldMapping FieldMapping::from_patterns(const Options& options, const OptionKey<StringTable>& table) {
   Diagnostics diagnostics;
   FieldMapping mapping = build(options, table, Source::Patterns, diagnostics);
   diagnostics.throw_if_any();
   return mapping;
 }
 
-FieldMapping FieldMapping::from_columns(const Options& options, std::string_view table) {
+FieldMapping FieldMapping::from_columns(const Options& options, const OptionKey<StringTable>& table) {
   Diagnostics diagnostics;
   FieldMapping mapping = build(options, table, Source::Columns, diagnostics);
   diagnostics.throw_if_any();
   return mapping;
 }
 
-void FieldMapping::validate_patterns(const Options& options, std::string_view table, Diagnostics& diagnostics) {
+void FieldMapping::validate_patterns(const Options& options, const OptionKey<StringTable>& table, Diagnostics& diagnostics) {
   build(options, table, Source::Patterns, diagnostics);
 }
 
-void FieldMapping::validate_columns(const Options& options, std::string_view table, Diagnostics& diagnostics) {
+void FieldMapping::validate_columns(const Options& options, const OptionKey<StringTable>& table, Diagnostics& diagnostics) {
   build(options, table, Source::Columns, diagnostics);
 }
 

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 
+#include "record_file_keys.hpp"
 #include "tunepipe/dataset_support.hpp"
 
 namespace tp {
@@ -15,13 +16,13 @@ struct LimitReached {};
 }  // namespace
 
 RecordSplits::RecordSplits(const Options& options, const StageContext& context, RecordFormat format)
-    : train_(options.get_path("train")),
+    : train_(record_file_keys::train.read(options)),
+      test_(record_file_keys::test.find(options)),
       format_(format),
-      test_ratio_(options.get_float("test_ratio")),
-      seed_(options.has("seed") ? static_cast<std::uint64_t>(options.get_int("seed")) : context.seed),
-      limit_(static_cast<std::size_t>(options.get_int("limit"))) {
-  if (options.has("test")) test_ = options.get_path("test");
-}
+      test_ratio_(record_file_keys::test_ratio.read(options)),
+      seed_(record_file_keys::seed.is_set(options) ? static_cast<std::uint64_t>(record_file_keys::seed.read(options))
+                                                   : context.seed),
+      limit_(static_cast<std::size_t>(record_file_keys::limit.read(options))) {}
 
 std::vector<std::string> RecordSplits::names() const {
   if (test_ || test_ratio_ > 0) return {"train", "test"};

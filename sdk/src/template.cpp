@@ -4,24 +4,33 @@
 
 namespace tp {
 
+namespace {
+
+const auto kMaxLength =
+    int_key("max_length", 1024, "tokens kept per sample; longer samples are cut (0: no limit)").range(0, std::nullopt);
+const auto kTruncationSide =
+    choice_key("truncation_side", "right", {"right", "left"},
+               "which end of a too-long sample is cut: right keeps the start, left keeps the end");
+const auto kTrainOn =
+    choice_key("train_on", "responses", {"responses", "last_response"}, "which assistant turns the loss covers");
+
+}  // namespace
+
+const OptionKey<std::string>& template_system_key() {
+  static const auto key = string_key("system", "", "system prompt used when a record brings none (\"\" for none)");
+  return key;
+}
+
 OptionSchema template_common_schema(std::string default_system) {
-  OptionSchema schema;
-  schema.add(string_option("system", std::move(default_system),
-                           "system prompt used when a record brings none (\"\" for none)"));
-  schema.add(int_option("max_length", 1024, "tokens kept per sample; longer samples are cut (0: no limit)"))
-      .range(0, std::nullopt);
-  schema.add(choice_option("truncation_side", "right", {"right", "left"},
-                           "which end of a too-long sample is cut: right keeps the start, left keeps the end"));
-  schema.add(choice_option("train_on", "responses", {"responses", "last_response"},
-                           "which assistant turns the loss covers"));
-  return schema;
+  return schema_of(template_system_key().with_default(std::move(default_system)), kMaxLength, kTruncationSide,
+                   kTrainOn);
 }
 
 TemplateStage::TemplateStage(const Options& options)
-    : default_system_(options.get_string("system")),
-      max_length_(static_cast<std::size_t>(options.get_int("max_length"))),
-      truncation_side_(parse_truncation_side(options.get_string("truncation_side"))),
-      last_turn_only_(options.get_string("train_on") == "last_response") {}
+    : default_system_(template_system_key().read(options)),
+      max_length_(static_cast<std::size_t>(kMaxLength.read(options))),
+      truncation_side_(parse_truncation_side(kTruncationSide.read(options))),
+      last_turn_only_(kTrainOn.read(options) == "last_response") {}
 
 const std::string& TemplateStage::system_prompt(const Conversation& conversation) const {
   return conversation.system.empty() ? default_system_ : conversation.system;

@@ -14,8 +14,8 @@ namespace {
 
 tp::OptionSchema mapped_schema() {
   tp::OptionSchema schema = tp::record_files_schema("JSON Lines file");
-  schema.add(tp::fields_option());
-  schema.add(tp::columns_option());
+  schema.add(tp::fields_key().spec());
+  schema.add(tp::columns_key().spec());
   return schema;
 }
 
@@ -25,13 +25,13 @@ tp::Options options_with(std::vector<std::pair<std::string, tp::Value>> values) 
 
 tp::Conversation convert_patterns(const tp::StringTable& fields, const char* record) {
   const tp::Options options = options_with({{"train", fixture("news.jsonl")}, {"fields", fields}});
-  return tp::FieldMapping::from_patterns(options, "fields")
+  return tp::FieldMapping::from_patterns(options, tp::fields_key())
       .convert(tp::RecordJson::parse(record), tp::Location{"data/train.jsonl", 118});
 }
 
 tp::Conversation convert_columns(const tp::StringTable& columns, const char* record) {
   const tp::Options options = options_with({{"train", fixture("news.jsonl")}, {"columns", columns}});
-  return tp::FieldMapping::from_columns(options, "columns")
+  return tp::FieldMapping::from_columns(options, tp::columns_key())
       .convert(tp::RecordJson::parse(record), tp::Location{"data/train.jsonl", 118});
 }
 
@@ -46,7 +46,7 @@ std::string describe(const tp::Conversation& conversation) {
 class TestDataset final : public tp::FieldMappedDataset {
  public:
   TestDataset(const tp::Options& options, const tp::StageContext& context)
-      : FieldMappedDataset(options, context, tp::RecordFormat::Auto, tp::FieldMapping::from_patterns(options, "fields")) {}
+      : FieldMappedDataset(options, context, tp::RecordFormat::Auto, tp::FieldMapping::from_patterns(options, tp::fields_key())) {}
 };
 
 std::vector<std::string> instructions(const std::vector<tp::Conversation>& rows) {
@@ -138,7 +138,7 @@ TEST_CASE("alpaca columns can be renamed; input, system and history are optional
 TEST_CASE("field mappings are validated with every problem reported", "[dataset_support]") {
   auto patterns = [](const tp::StringTable& fields) {
     const tp::Options options = options_with({{"train", fixture("news.jsonl")}, {"fields", fields}});
-    return validation_errors([&](tp::Diagnostics& d) { tp::FieldMapping::validate_patterns(options, "fields", d); });
+    return validation_errors([&](tp::Diagnostics& d) { tp::FieldMapping::validate_patterns(options, tp::fields_key(), d); });
   };
   CHECK(patterns({}).empty());
   CHECK(patterns({{"input", "{text}"}, {"output", "{output}"}}).empty());
@@ -154,11 +154,11 @@ TEST_CASE("field mappings are validated with every problem reported", "[dataset_
         "pipeline.toml:12:1: error: [dataset] jsonl: fields needs \"instruction\" or \"input\" for the user turn");
 
   const tp::Options columns = options_with({{"train", fixture("news.jsonl")}, {"columns", tp::StringTable{{"input", "{x}"}, {"prompt", "p"}}}});
-  CHECK(validation_errors([&](tp::Diagnostics& d) { tp::FieldMapping::validate_columns(columns, "columns", d); }) ==
+  CHECK(validation_errors([&](tp::Diagnostics& d) { tp::FieldMapping::validate_columns(columns, tp::columns_key(), d); }) ==
         "pipeline.toml:12:1: error: [dataset] jsonl: unknown key \"prompt\" in columns (allowed: history, input, "
         "instruction, output, system)\n"
         "pipeline.toml:12:1: error: [dataset] jsonl: columns.input must name a record field, not \"{x}\"");
-  CHECK_THROWS_AS(tp::FieldMapping::from_columns(columns, "columns"), tp::ValidationError);
+  CHECK_THROWS_AS(tp::FieldMapping::from_columns(columns, tp::columns_key()), tp::ValidationError);
 }
 
 TEST_CASE("split options are validated together", "[dataset_support]") {

@@ -8,6 +8,7 @@
 
 #include "pipeline/toml_reader.hpp"
 #include "plugins/plugin_call.hpp"
+#include "tunepipe/option_key.hpp"
 #include "util/suggest.hpp"
 
 namespace tp::core {
@@ -16,13 +17,14 @@ namespace {
 const std::vector<std::string> kRequiredSections = {"model", "dataset", "template"};
 constexpr std::size_t kMaxSinks = 32;
 
+const auto kName = string_key("name", std::nullopt, "name of the run (default: the file name)");
+const auto kOutputDir =
+    path_key("output_dir", PathKind::Output, std::nullopt, "folder the run writes to (default: runs/<name>)");
+const auto kSeed = int_key("seed", 42, "seed for data order, splits and initialisation").range(0, std::nullopt);
+const auto kDescription = string_key("description", "", "free text describing the run");
+
 OptionSchema pipeline_schema(const std::string& default_name) {
-  OptionSchema schema;
-  schema.add(string_option("name", default_name, "name of the run (default: the file name)"));
-  schema.add(path_option("output_dir", PathKind::Output, std::nullopt, "folder the run writes to (default: runs/<name>)"));
-  schema.add(int_option("seed", 42, "seed for data order, splits and initialisation")).range(0, std::nullopt);
-  schema.add(string_option("description", "", "free text describing the run"));
-  return schema;
+  return schema_of(kName.with_default(default_name), kOutputDir, kSeed, kDescription);
 }
 
 std::vector<std::string> top_level_keys() {
@@ -171,11 +173,10 @@ Pipeline load_pipeline(const std::filesystem::path& file, const PluginRegistry& 
   const RawNode* header = root.find("pipeline");
   const Options header_options = bind_options(pipeline_schema(default_name), header ? *header : empty_table,
                                               "pipeline", "", {}, settings.binding, errors, warnings);
-  if (header_options.has("name")) pipeline.name = header_options.get_string("name");
-  pipeline.output_dir = header_options.has("output_dir") ? header_options.get_path("output_dir")
-                                                         : std::filesystem::path("runs") / pipeline.name;
-  check_output_dir(pipeline.output_dir, header_options.location("output_dir"), errors);
-  if (header_options.has("seed")) pipeline.seed = static_cast<std::uint64_t>(header_options.get_int("seed"));
+  if (const auto name = kName.find(header_options)) pipeline.name = *name;
+  pipeline.output_dir = kOutputDir.find(header_options).value_or(std::filesystem::path("runs") / pipeline.name);
+  check_output_dir(pipeline.output_dir, kOutputDir.location(header_options), errors);
+  if (const auto seed = kSeed.find(header_options)) pipeline.seed = static_cast<std::uint64_t>(*seed);
 
   auto slot = [&](const std::string& section) -> std::optional<StageConfig>& {
     if (section == "model") return pipeline.model;

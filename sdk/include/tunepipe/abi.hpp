@@ -7,7 +7,7 @@
 #endif
 #include TUNEPIPE_TORCH_VERSION_HEADER
 
-#define TUNEPIPE_SDK_ABI_MAJOR 5
+#define TUNEPIPE_SDK_ABI_MAJOR 6
 #define TUNEPIPE_SDK_ABI_MINOR 0
 
 #if defined(__clang__)

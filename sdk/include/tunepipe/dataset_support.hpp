@@ -15,6 +15,7 @@
 #include "tunepipe/dataset.hpp"
 #include "tunepipe/error.hpp"
 #include "tunepipe/field_template.hpp"
+#include "tunepipe/option_key.hpp"
 #include "tunepipe/options.hpp"
 #include "tunepipe/records.hpp"
 
@@ -25,13 +26,13 @@ namespace tp {
 // train, test, test_ratio, seed, limit; `file_kind` names the file format in the docs.
 OptionSchema record_files_schema(std::string_view file_kind);
 // format = "auto" | "json" | "jsonl", for plugins that read either.
-OptionSpec record_format_option();
+const OptionKey<std::string>& record_format_key();
 RecordFormat record_format(const Options& options);  // Auto unless a "format" option says otherwise
 // Checks that involve several of the record_files_schema options.
 void validate_record_files(const Options& options, Diagnostics& diagnostics);
-// Reports each key of the table option `name` that is not in `allowed`.
-void check_table_keys(const Options& options, std::string_view name, const std::vector<std::string>& allowed,
-                      Diagnostics& diagnostics);
+// Reports each key of the table option `table` that is not in `allowed`.
+void check_table_keys(const Options& options, const OptionKey<StringTable>& table,
+                      const std::vector<std::string>& allowed, Diagnostics& diagnostics);
 
 // ---- splits ---------------------------------------------------------------
 
@@ -70,9 +71,9 @@ class RecordSplits {
 // ---- conversations --------------------------------------------------------
 
 // The [dataset.fields] table: FieldTemplate patterns for FieldMapping::from_patterns.
-OptionSpec fields_option();
+const OptionKey<StringTable>& fields_key();
 // The [dataset.columns] table: alpaca column renames for FieldMapping::from_columns.
-OptionSpec columns_option();
+const OptionKey<StringTable>& columns_key();
 
 // The record's top-level fields for Conversation::fields: strings as they are,
 // numbers, booleans and flat arrays (a row's options) as compact JSON; nested
@@ -91,13 +92,13 @@ class FieldMapping {
   // means instruction = "{instruction}", input = "{input}" (may be absent),
   // output = "{output}". Otherwise the table is the whole mapping: it needs
   // output and instruction or input, and every field it names must exist.
-  static FieldMapping from_patterns(const Options& options, std::string_view table);
+  static FieldMapping from_patterns(const Options& options, const OptionKey<StringTable>& table);
   // From a table renaming alpaca's columns ([dataset.columns]); unnamed keys
   // keep their own name. instruction and output must exist; input, system and
   // history may be absent or null.
-  static FieldMapping from_columns(const Options& options, std::string_view table);
-  static void validate_patterns(const Options& options, std::string_view table, Diagnostics& diagnostics);
-  static void validate_columns(const Options& options, std::string_view table, Diagnostics& diagnostics);
+  static FieldMapping from_columns(const Options& options, const OptionKey<StringTable>& table);
+  static void validate_patterns(const Options& options, const OptionKey<StringTable>& table, Diagnostics& diagnostics);
+  static void validate_columns(const Options& options, const OptionKey<StringTable>& table, Diagnostics& diagnostics);
 
   // Throws tp::Error at `where` naming a missing field or a malformed history.
   Conversation convert(const RecordJson& record, const Location& where) const;
@@ -108,7 +109,7 @@ class FieldMapping {
     bool optional = false;  // renders "" when a field it names is absent or null
   };
   enum class Source { Patterns, Columns };
-  static FieldMapping build(const Options& options, std::string_view table, Source source, Diagnostics& diagnostics);
+  static FieldMapping build(const Options& options, const OptionKey<StringTable>& table, Source source, Diagnostics& diagnostics);
   static std::string render(const Slot& slot, const RecordJson& record, const Location& where);
   void append_history(const RecordJson& record, const Location& where, Conversation& conversation) const;
 

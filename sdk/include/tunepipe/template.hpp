@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "tunepipe/conversation.hpp"
+#include "tunepipe/option_key.hpp"
 #include "tunepipe/options.hpp"
 #include "tunepipe/sample.hpp"
 #include "tunepipe/stage.hpp"
@@ -16,6 +17,8 @@ class Tokenizer;
 
 // Options every template shares: system, max_length, truncation_side, train_on.
 OptionSchema template_common_schema(std::string default_system);
+// The shared system prompt option (its default is each family's own).
+const OptionKey<std::string>& template_system_key();
 
 class TemplateStage : public Stage {
  public:
