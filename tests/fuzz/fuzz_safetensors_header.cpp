@@ -1,5 +1,5 @@
 // The safetensors header (sdk/src/safetensors/header_parser.cpp with
-// strict_json.cpp, utf8.cpp, data_layout.cpp, dtype_table.cpp): the input is a
+// strict_json.cpp, data_layout.cpp, dtype_table.cpp, common/utf8.cpp): the input is a
 // whole file image, 8-byte little-endian header length, JSON header, data area.
 // These sources name libtorch types (at::ScalarType tags in the dtype table),
 // so they compile against libtorch's headers, but nothing here links libtorch:

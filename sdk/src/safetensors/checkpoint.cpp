@@ -5,8 +5,8 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "common/nearest_name.hpp"
 #include "safetensors/file_error.hpp"
-#include "safetensors/nearest_name.hpp"
 #include "safetensors/strict_json.hpp"
 #include "tunepipe/safetensors.hpp"
 

@@ -6,14 +6,20 @@
 #include <cstring>
 #include <span>
 
+#include "common/mapped_file.hpp"
+#include "common/nearest_name.hpp"
 #include "safetensors/dtype_table.hpp"
 #include "safetensors/file_error.hpp"
 #include "safetensors/header_parser.hpp"
-#include "safetensors/mapped_file.hpp"
-#include "safetensors/nearest_name.hpp"
 #include "tunepipe/safetensors.hpp"
 
 namespace tp::safetensors {
+
+// The whole file mapped read-only; tensor views share ownership of it, so the
+// mapping lives as long as the last view.
+struct File::Mapping : MappedFile {
+  using MappedFile::MappedFile;
+};
 
 namespace {
 
@@ -30,8 +36,8 @@ void check_bool_bytes(const std::byte* data, std::size_t size, const TensorInfo&
 std::shared_ptr<const File> File::open(const std::filesystem::path& path) {
   std::shared_ptr<File> file(new File);
   file->path_ = path;
-  file->mapping_ = Mapping::open(path);
-  Header header = parse_header(std::span(file->mapping_->bytes, file->mapping_->size), path);
+  file->mapping_ = std::make_shared<Mapping>(path);
+  Header header = parse_header(file->mapping_->bytes(), path);
   file->data_start_ = header.data_start;
   file->tensors_ = std::move(header.tensors);
   file->metadata_ = std::move(header.metadata);
@@ -64,7 +70,7 @@ at::Tensor File::tensor(std::string_view name) const {
     fail(path_, fmt::format("tensor \"{}\" has dtype {}, which libtorch has no type for", info->name, info->dtype));
 
   const auto options = at::TensorOptions().dtype(*dtype.torch);
-  const std::byte* data = mapping_->bytes + data_start_ + info->begin;
+  const std::byte* data = mapping_->data() + data_start_ + info->begin;
   const std::size_t size = info->end - info->begin;
   if (size == 0) return at::empty(info->shape, options);
   if (*dtype.torch == at::kBool) check_bool_bytes(data, size, *info, path_);

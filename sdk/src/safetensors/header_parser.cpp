@@ -10,12 +10,12 @@
 #include <optional>
 #include <string_view>
 
-#include "safetensors/checked_math.hpp"
+#include "common/checked_math.hpp"
+#include "common/utf8.hpp"
 #include "safetensors/data_layout.hpp"
 #include "safetensors/dtype_table.hpp"
 #include "safetensors/file_error.hpp"
 #include "safetensors/strict_json.hpp"
-#include "safetensors/utf8.hpp"
 
 namespace tp::safetensors {
 

@@ -1,9 +1,10 @@
 #pragma once
-// Sizes computed from untrusted headers: every product and sum is checked.
+// Sizes computed from untrusted headers (safetensors, GGUF): every product and
+// sum is checked.
 #include <cstdint>
 #include <optional>
 
-namespace tp::safetensors {
+namespace tp {
 
 inline std::optional<std::uint64_t> checked_mul(std::uint64_t a, std::uint64_t b) {
   std::uint64_t result = 0;
@@ -17,4 +18,4 @@ inline std::optional<std::uint64_t> checked_add(std::uint64_t a, std::uint64_t b
   return result;
 }
 
-}  // namespace tp::safetensors
+}  // namespace tp

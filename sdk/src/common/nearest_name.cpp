@@ -1,4 +1,4 @@
-#include "safetensors/nearest_name.hpp"
+#include "common/nearest_name.hpp"
 
 #include <fmt/format.h>
 
@@ -6,7 +6,7 @@
 
 #include "tunepipe/edit_distance.hpp"
 
-namespace tp::safetensors {
+namespace tp {
 
 std::string did_you_mean(std::string_view name, const std::vector<std::string_view>& names) {
   const std::size_t limit = std::max<std::size_t>(2, name.size() / 5);
@@ -22,4 +22,4 @@ std::string did_you_mean(std::string_view name, const std::vector<std::string_vi
   return best_distance <= limit ? fmt::format(" — did you mean \"{}\"?", best) : std::string();
 }
 
-}  // namespace tp::safetensors
+}  // namespace tp

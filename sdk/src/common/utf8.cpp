@@ -1,6 +1,6 @@
-#include "safetensors/utf8.hpp"
+#include "common/utf8.hpp"
 
-namespace tp::safetensors {
+namespace tp {
 
 std::optional<std::size_t> first_invalid_utf8(std::string_view text) {
   const auto byte = [&](std::size_t i) { return static_cast<unsigned char>(text[i]); };
@@ -30,4 +30,4 @@ std::optional<std::size_t> first_invalid_utf8(std::string_view text) {
   return std::nullopt;
 }
 
-}  // namespace tp::safetensors
+}  // namespace tp

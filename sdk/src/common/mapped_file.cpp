@@ -1,4 +1,4 @@
-#include "safetensors/mapped_file.hpp"
+#include "common/mapped_file.hpp"
 
 #include <fcntl.h>
 #include <sys/mman.h>
@@ -7,10 +7,11 @@
 
 #include <cerrno>
 #include <cstring>
+#include <string>
 
-#include "safetensors/file_error.hpp"
+#include "tunepipe/error.hpp"
 
-namespace tp::safetensors {
+namespace tp {
 
 namespace {
 
@@ -21,26 +22,28 @@ struct FileDescriptor {
   }
 };
 
+[[noreturn]] void fail(const std::filesystem::path& path, const std::string& message) {
+  throw Error(Location{path.string()}, message);
+}
+
 }  // namespace
 
-std::shared_ptr<File::Mapping> File::Mapping::open(const std::filesystem::path& path) {
+MappedFile::MappedFile(const std::filesystem::path& path) {
   FileDescriptor file{::open(path.c_str(), O_RDONLY | O_CLOEXEC)};
   if (file.fd < 0) fail(path, std::string("cannot open: ") + std::strerror(errno));
   struct stat info {};
   if (::fstat(file.fd, &info) != 0) fail(path, std::string("cannot stat: ") + std::strerror(errno));
   if (!S_ISREG(info.st_mode)) fail(path, "not a regular file");
 
-  auto mapping = std::make_shared<Mapping>();
-  mapping->size = static_cast<std::size_t>(info.st_size);
-  if (mapping->size == 0) return mapping;  // mmap refuses empty files; the header check reports it
-  void* bytes = ::mmap(nullptr, mapping->size, PROT_READ, MAP_PRIVATE, file.fd, 0);
+  size_ = static_cast<std::size_t>(info.st_size);
+  if (size_ == 0) return;  // mmap refuses empty files
+  void* bytes = ::mmap(nullptr, size_, PROT_READ, MAP_PRIVATE, file.fd, 0);
   if (bytes == MAP_FAILED) fail(path, std::string("cannot map into memory: ") + std::strerror(errno));
-  mapping->bytes = static_cast<const std::byte*>(bytes);
-  return mapping;
+  data_ = static_cast<const std::byte*>(bytes);
 }
 
-File::Mapping::~Mapping() {
-  if (bytes) ::munmap(const_cast<std::byte*>(bytes), size);
+MappedFile::~MappedFile() {
+  if (data_) ::munmap(const_cast<std::byte*>(data_), size_);
 }
 
-}  // namespace tp::safetensors
+}  // namespace tp

@@ -1,0 +1,164 @@
+"""GGUF files for the reader tests: our reader run through tunepipe_gguf_dump, a byte-level encoder for
+files gguf.GGUFWriter refuses to write (bad headers, version 1 and 2, deep nesting), and random
+quantized blocks whose float16 scales are finite."""
+from __future__ import annotations
+
+import json
+import os
+import struct
+import subprocess
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+from gguf import GGML_QUANT_SIZES, GGMLQuantizationType as Q, GGUFValueType as VT
+
+from tunepipe_env import BUILD
+
+DUMP_TOOL = Path(os.environ.get("TUNEPIPE_GGUF_DUMP", BUILD / "tests" / "tunepipe_gguf_dump"))
+
+# The types our reader dequantizes, in the order its error message lists them.
+DEQUANTIZABLE = [Q.F32, Q.F16, Q.BF16, Q.Q4_0, Q.Q4_1, Q.Q5_0, Q.Q5_1, Q.Q8_0, Q.Q2_K, Q.Q3_K, Q.Q4_K, Q.Q5_K,
+                 Q.Q6_K]
+
+# Byte offsets of the float16 scale (and minimum) fields inside one block (gguf/quants.py's layouts).
+F16_FIELDS = {Q.Q4_0: [0], Q.Q4_1: [0, 2], Q.Q5_0: [0], Q.Q5_1: [0, 2], Q.Q8_0: [0], Q.Q2_K: [80, 82],
+              Q.Q3_K: [108], Q.Q4_K: [0, 2], Q.Q5_K: [0, 2], Q.Q6_K: [208]}
+
+
+# --- our reader -------------------------------------------------------------------------------------------
+
+def run_dump(path: Path, *args) -> subprocess.CompletedProcess:
+    if not DUMP_TOOL.exists():
+        pytest.skip(f"{DUMP_TOOL} is not built (set TUNEPIPE_GGUF_DUMP)")
+    return subprocess.run([str(DUMP_TOOL), str(path), *map(str, args)], capture_output=True, text=True)
+
+
+def dump(path: Path, tensors: list[str] = (), out_dir: Path | None = None) -> tuple[dict, dict[str, np.ndarray]]:
+    """The tool's JSON for the file, and the named tensors dequantized, each shaped as the JSON says."""
+    out_dir = out_dir or path.parent
+    args = []
+    for i, name in enumerate(tensors):
+        args += ["--tensor", name, out_dir / f"tensor-{i}.f32"]
+    result = run_dump(path, *args)
+    assert result.returncode == 0, result.stderr
+    listing = json.loads(result.stdout)
+    shapes = {info["name"]: tuple(info["shape"]) for info in listing["tensors"]}
+    values = {name: np.fromfile(out_dir / f"tensor-{i}.f32", dtype="<f4").reshape(shapes[name])
+              for i, name in enumerate(tensors)}
+    return listing, values
+
+
+def assert_same_floats(ours: np.ndarray, reference: np.ndarray, what: str) -> None:
+    """Bit for bit, except that any NaN equals any NaN (numpy and C++ may quiet a NaN differently)."""
+    reference = np.ascontiguousarray(reference, dtype=np.float32)
+    assert ours.shape == reference.shape, f"{what}: shape {ours.shape}, expected {reference.shape}"
+    differ = (ours.view(np.uint32) != reference.view(np.uint32)) & ~(np.isnan(ours) & np.isnan(reference))
+    if differ.any():
+        first = tuple(np.argwhere(differ)[0])
+        raise AssertionError(f"{what}: {differ.sum()} of {differ.size} values differ; first at {first}: "
+                             f"{ours[first]!r} instead of {reference[first]!r}")
+
+
+# --- random blocks ----------------------------------------------------------------------------------------
+
+def finite_f16_scales(rng: np.random.Generator, count: int) -> np.ndarray:
+    """Scales of both signs and every magnitude (zero, subnormal, tiny, ordinary, up to the float16 maximum):
+    each of these in turn first, then ordinary random ones and these again at random."""
+    specials = np.array([0.0, -0.0, 2.0 ** -24, -(2.0 ** -24), 2.0 ** -20, -(2.0 ** -17), 6.1e-5, 1e-3, -1.0,
+                         0.5, 1000.0, -60000.0, 65504.0, -65504.0], dtype=np.float32)
+    ordinary = rng.standard_normal(count).astype(np.float32) * np.float32(0.05)
+    values = np.where(rng.random(count) < 0.3, specials[rng.integers(0, len(specials), count)], ordinary)
+    values[:len(specials)] = specials[:count]
+    return values.astype(np.float16)
+
+
+def random_blocks(qtype: Q, shape: tuple[int, ...], rng: np.random.Generator) -> np.ndarray:
+    """uint8 blocks for a tensor of `shape` (row-major): random bits, every float16 field finite."""
+    block_size, type_size = GGML_QUANT_SIZES[qtype]
+    rows = int(np.prod(shape[:-1], dtype=np.int64))
+    blocks = rng.integers(0, 256, size=(rows * shape[-1] // block_size, type_size), dtype=np.uint8)
+    for offset in F16_FIELDS[qtype]:
+        blocks[:, offset:offset + 2] = finite_f16_scales(rng, len(blocks)).view(np.uint8).reshape(-1, 2)
+    return blocks.reshape(*shape[:-1], shape[-1] // block_size * type_size)
+
+
+def special_floats(shape: tuple[int, ...], rng: np.random.Generator) -> np.ndarray:
+    """float32 values with infinities, a NaN, signed zeros and subnormals among ordinary ones."""
+    values = rng.standard_normal(int(np.prod(shape))).astype(np.float32) * np.float32(3)
+    specials = np.array([np.inf, -np.inf, np.nan, -0.0, 0.0, 1e-40, -1e-45, 3e38, 1e-8], dtype=np.float32)
+    values[:len(specials)] = specials[:len(values)]
+    return values.reshape(shape)
+
+
+# --- a byte-level GGUF encoder ----------------------------------------------------------------------------
+
+def u32(value: int) -> bytes:
+    return struct.pack("<I", value)
+
+
+def u64(value: int) -> bytes:
+    return struct.pack("<Q", value)
+
+
+def gstring(text: str | bytes) -> bytes:
+    raw = text.encode() if isinstance(text, str) else text
+    return u64(len(raw)) + raw
+
+
+def kv(key: str | bytes, vtype: int, payload: bytes) -> bytes:
+    """One metadata entry: the key, the value type, the value's bytes as given."""
+    return gstring(key) + u32(vtype) + payload
+
+
+def tensor_info(name: str | bytes, dims: list[int], ggml_type: int, offset: int) -> bytes:
+    """dims in GGUF order (dims[0] varies fastest)."""
+    return gstring(name) + u32(len(dims)) + b"".join(u64(d) for d in dims) + u32(ggml_type) + u64(offset)
+
+
+@dataclass
+class Image:
+    """A GGUF file's parts, to be varied field by field before encoding."""
+    kvs: list[bytes]
+    infos: list[bytes]
+    data: bytes
+    version: int = 3
+    magic: bytes = b"GGUF"
+    tensor_count: int | None = None  # None: as many as infos
+    kv_count: int | None = None
+    alignment: int = 32  # the padding before the data area
+
+    def encode(self) -> bytes:
+        header = (self.magic + u32(self.version) + u64(len(self.infos) if self.tensor_count is None else
+                                                       self.tensor_count)
+                  + u64(len(self.kvs) if self.kv_count is None else self.kv_count))
+        body = header + b"".join(self.kvs) + b"".join(self.infos)
+        return body + bytes(-len(body) % self.alignment) + self.data
+
+    def but(self, **changes) -> "Image":
+        return replace(self, **changes)
+
+
+def q8_0_block(scale: float, values: list[int]) -> bytes:
+    return np.float16(scale).tobytes() + np.array(values, dtype=np.int8).tobytes()
+
+
+GOOD_F32 = np.arange(16, dtype=np.float32).reshape(2, 8) / np.float32(4)
+GOOD_Q8_0 = q8_0_block(0.5, list(range(-16, 16)))
+
+
+def good_image() -> Image:
+    """Two tensors ("a": F32 [8, 2] at 0; "b": Q8_0 [32] at 64) and a few metadata entries."""
+    kvs = [kv("general.architecture", VT.STRING, gstring("llama")),
+           kv("general.alignment", VT.UINT32, u32(32)),
+           kv("test.count", VT.UINT32, u32(7)),
+           kv("test.list", VT.ARRAY, u32(VT.UINT32) + u64(3) + u32(1) + u32(2) + u32(3))]
+    infos = [tensor_info("a", [8, 2], Q.F32, 0), tensor_info("b", [32], Q.Q8_0, 64)]
+    data = GOOD_F32.tobytes() + GOOD_Q8_0 + bytes(30)
+    return Image(kvs, infos, data)
+
+
+def nested_arrays(depth: int) -> bytes:
+    """An array holding an array … `depth` deep, the innermost an empty uint8 array."""
+    return (u32(VT.ARRAY) + u64(1)) * (depth - 1) + u32(VT.UINT8) + u64(0)
