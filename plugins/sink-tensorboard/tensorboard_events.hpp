@@ -7,7 +7,8 @@
 #include <string_view>
 #include <vector>
 
-#include "protobuf_wire.hpp"
+// A relative path: tests/unit includes this header without the plugin's include directories.
+#include "../sink-common/protobuf_wire.hpp"
 
 namespace tp::sinks::tensorboard {
 

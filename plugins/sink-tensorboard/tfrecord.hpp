@@ -8,7 +8,8 @@
 #include <string>
 #include <string_view>
 
-#include "little_endian.hpp"
+// A relative path: tests/unit includes this header without the plugin's include directories.
+#include "../sink-common/little_endian.hpp"
 
 namespace tp::sinks::tfrecord {
 

@@ -1,8 +1,9 @@
 #pragma once
-// The protobuf wire format, for the few small messages of an event file: each
-// field is a key (field number << 3 | wire type) followed by a varint, a
-// little-endian 64- or 32-bit value, or a length and that many bytes (strings,
-// bytes, nested messages). https://protobuf.dev/programming-guides/encoding/
+// The protobuf wire format, for the few small messages the sinks write
+// (TensorBoard events, SwanLab records): each field is a key (field number << 3
+// | wire type) followed by a varint, a little-endian 64- or 32-bit value, or a
+// length and that many bytes (strings, bytes, nested messages).
+// https://protobuf.dev/programming-guides/encoding/
 #include <bit>
 #include <cstdint>
 #include <string>
@@ -38,6 +39,19 @@ class Writer {
     return *this;
   }
   Writer& message(std::uint32_t field, const Writer& nested) { return bytes(field, nested.data()); }
+
+  // proto3 fields without explicit presence: protobuf's serializers leave one
+  // out when it holds its type's default (0, +0.0, ""), and readers take a
+  // missing field for that default.
+  Writer& varint_unless_default(std::uint32_t field, std::uint64_t value) {
+    return value != 0 ? varint(field, value) : *this;
+  }
+  Writer& double_unless_default(std::uint32_t field, double value) {
+    return std::bit_cast<std::uint64_t>(value) != 0 ? double_value(field, value) : *this;
+  }
+  Writer& bytes_unless_default(std::uint32_t field, std::string_view value) {
+    return value.empty() ? *this : bytes(field, value);
+  }
 
   const std::string& data() const { return data_; }
 
