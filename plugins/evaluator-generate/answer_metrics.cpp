@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "tunepipe/error.hpp"
+#include "tunepipe/json_input.hpp"
 
 namespace tp::evaluators {
 
@@ -25,11 +26,11 @@ std::optional<std::string> chosen_option(std::string_view prediction, const std:
 }
 
 std::vector<std::string> parse_options(const std::string& field_value, const std::string& where) {
-  const nlohmann::json parsed = nlohmann::json::parse(field_value, nullptr, /*allow_exceptions=*/false);
-  if (!parsed.is_array())
+  const std::optional<nlohmann::json> parsed = try_parse_json(field_value);
+  if (!parsed || !parsed->is_array())
     throw Error(Location{where}, "the options field must be a JSON array of strings, such as [\"体育\", \"财经\"]");
   std::vector<std::string> options;
-  for (const auto& item : parsed) {
+  for (const auto& item : *parsed) {
     if (!item.is_string())
       throw Error(Location{where}, "the options field must be a JSON array of strings, such as [\"体育\", \"财经\"]");
     options.push_back(item.get<std::string>());

@@ -7,6 +7,7 @@
 
 #include "answer_metrics.hpp"
 #include "tunepipe/error.hpp"
+#include "tunepipe/json_input.hpp"
 
 namespace tp::evaluators {
 namespace {
@@ -48,10 +49,11 @@ double ratio(std::int64_t part, std::int64_t whole) {
 
 std::optional<std::set<Entity>> parse_entities(std::string_view text) {
   const std::string trimmed_text = trimmed(text);
-  const json parsed = json::parse(trimmed_text, nullptr, /*allow_exceptions=*/false);
+  const std::optional<json> parsed = try_parse_json(trimmed_text);
+  if (!parsed) return std::nullopt;
   std::set<Entity> entities;
-  const bool shaped = (parsed.is_object() && add_by_type(parsed, entities)) ||
-                      (parsed.is_array() && add_typed_list(parsed, entities));
+  const bool shaped = (parsed->is_object() && add_by_type(*parsed, entities)) ||
+                      (parsed->is_array() && add_typed_list(*parsed, entities));
   if (!shaped) return std::nullopt;
   return entities;
 }

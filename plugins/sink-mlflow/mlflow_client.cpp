@@ -4,6 +4,7 @@
 
 #include "artifact_location.hpp"
 #include "tunepipe/error.hpp"
+#include "tunepipe/json_input.hpp"
 
 namespace tp::mlflow {
 namespace {
@@ -11,11 +12,11 @@ namespace {
 // The server's JSON error (error_code and message; FastAPI routes say
 // "detail") or, failing that, the start of the body.
 std::string error_text(const HttpResponse& response) {
-  const nlohmann::json json = nlohmann::json::parse(response.body, nullptr, false);
-  if (json.is_object()) {
-    if (json.contains("message"))
-      return fmt::format("{}: {}", json.value("error_code", "error"), json["message"].get<std::string>());
-    if (json.contains("detail")) return json["detail"].dump();
+  const std::optional<nlohmann::json> json = try_parse_json(response.body);
+  if (json && json->is_object()) {
+    if (json->contains("message") && (*json)["message"].is_string())
+      return fmt::format("{}: {}", json->value("error_code", "error"), (*json)["message"].get<std::string>());
+    if (json->contains("detail")) return (*json)["detail"].dump();
   }
   return response.body.substr(0, 300);
 }
@@ -28,10 +29,10 @@ void check(const std::string& url, const HttpResponse& response) {
 
 nlohmann::json parse_answer(const std::string& url, const HttpResponse& response) {
   check(url, response);
-  nlohmann::json json = nlohmann::json::parse(response.body, nullptr, false);
-  if (json.is_discarded())
+  std::optional<nlohmann::json> json = try_parse_json(response.body);
+  if (!json)
     throw Error(Location{url}, "the answer is not JSON: is tracking_uri the address of an MLflow tracking server?");
-  return json;
+  return std::move(*json);
 }
 
 std::string dump(const nlohmann::json& json) {

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <fstream>
+#include <iterator>
 #include <random>
 #include <string_view>
 
@@ -10,6 +11,7 @@
 
 #include "tunepipe/atomic_file.hpp"
 #include "tunepipe/error.hpp"
+#include "tunepipe/json_input.hpp"
 
 namespace tp::sinks::swanlab {
 namespace {
@@ -33,7 +35,8 @@ RunIdFile::RunIdFile(const std::filesystem::path& logdir) : path_(logdir / kFile
 std::optional<RunId> RunIdFile::read() const {
   std::ifstream in(path_, std::ios::binary);
   if (!in) return std::nullopt;
-  const nlohmann::json stored = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
+  const std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  const nlohmann::json stored = try_parse_json(text).value_or(nlohmann::json());
   if (!stored.is_object() || !stored.contains("id") || !stored["id"].is_string() ||
       !stored.contains("last_log_epoch") || !stored["last_log_epoch"].is_number_integer())
     throw Error(Location{path_.string()},

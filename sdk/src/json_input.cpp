@@ -80,13 +80,17 @@ Location location_in(std::string_view text, std::size_t offset, const Location& 
 }
 
 template <class Json>
-Json parse_bounded(std::string_view text, const Location& start) {
-  const typename Json::parser_callback_t bound = [](int depth, nlohmann::json::parse_event_t event, Json&) {
+typename Json::parser_callback_t depth_bound() {
+  return [](int depth, nlohmann::json::parse_event_t event, Json&) {
     if (opens_too_deep(depth, event)) throw TooDeep{};
     return true;
   };
+}
+
+template <class Json>
+Json parse_bounded(std::string_view text, const Location& start) {
   try {
-    return Json::parse(text.begin(), text.end(), bound);
+    return Json::parse(text.begin(), text.end(), depth_bound<Json>());
   } catch (const TooDeep&) {
     throw Error(location_in(text, too_deep_offset(text), start),
                 fmt::format("JSON nested deeper than {} levels of arrays and objects (the most tunepipe reads)",
@@ -113,6 +117,16 @@ nlohmann::json parse_json(std::string_view text, const Location& start) {
 
 nlohmann::ordered_json parse_ordered_json(std::string_view text, const Location& start) {
   return parse_bounded<nlohmann::ordered_json>(text, start);
+}
+
+std::optional<nlohmann::json> try_parse_json(std::string_view text) {
+  try {
+    return nlohmann::json::parse(text.begin(), text.end(), depth_bound<nlohmann::json>());
+  } catch (const TooDeep&) {
+    return std::nullopt;
+  } catch (const nlohmann::json::exception&) {
+    return std::nullopt;
+  }
 }
 
 nlohmann::json read_json_file(const std::filesystem::path& path) {

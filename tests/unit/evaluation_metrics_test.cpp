@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "answer_metrics.hpp"
 #include "answer_scores.hpp"
 #include "error_capture.hpp"
 #include "json_entities.hpp"
@@ -90,6 +91,15 @@ TEST_CASE("JSON entities: type → list, typed list, repeats once, other shapes 
   CHECK_FALSE(parse_entities(R"([{"type": "姓名"}])"));
   CHECK(error_of([] { reference_entities("高勇", "data/resume.json:7"); })
             .starts_with("data/resume.json:7: error: the reference answer is not entity JSON"));
+}
+
+TEST_CASE("a model's answer or an options field nested past the depth limit is not JSON, not a crash",
+          "[evaluation_metrics]") {
+  const std::string deep = std::string(100'000, '[') + std::string(100'000, ']');
+  CHECK_FALSE(parse_entities(deep));
+  CHECK_FALSE(parse_entities("{\"姓名\": " + deep + "}"));
+  CHECK_THROWS_WITH(parse_options(deep, "row 7"), Catch::Contains("the options field must be a JSON array of strings"));
+  CHECK(parse_options(R"(["体育", "财经"])", "row 1") == std::vector<std::string>{"体育", "财经"});
 }
 
 TEST_CASE("JSON entity F1 is micro-averaged over rows; an invalid answer misses all", "[evaluation_metrics]") {

@@ -6,6 +6,7 @@
 #include <fstream>
 
 #include "dataset_test_support.hpp"
+#include "tunepipe/json_input.hpp"
 #include "tunepipe/records.hpp"
 
 using dataset_test::fixture;
@@ -106,6 +107,16 @@ TEST_CASE("JSON arrays are read record by record", "[records]") {
   CHECK_THROWS_AS(tp::for_each_record(file, tp::RecordFormat::Auto, [&](const tp::Record&) { ++visited; }),
                   tp::Error);
   CHECK(visited == 1);
+}
+
+TEST_CASE("try_parse_json: JSON within the depth limit, nothing for malformed or too deep text", "[records]") {
+  const std::string at_limit = std::string(tp::kMaxJsonDepth, '[') + std::string(tp::kMaxJsonDepth, ']');
+  CHECK(tp::try_parse_json(at_limit).has_value());
+  CHECK_FALSE(tp::try_parse_json("[" + at_limit + "]"));
+  CHECK_FALSE(tp::try_parse_json(std::string(1'000'000, '[')));
+  CHECK_FALSE(tp::try_parse_json("{\"a\": 1e999}"));
+  CHECK_FALSE(tp::try_parse_json("姓名：高勇"));
+  CHECK(tp::try_parse_json(R"({"a": [1, "b"]})") == nlohmann::json::parse(R"({"a": [1, "b"]})"));
 }
 
 TEST_CASE("records nested past the depth limit are refused where they go too deep, not walked", "[records]") {

@@ -6,6 +6,7 @@
 // otherwise overflow the stack long after it was accepted.
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string_view>
 
 #include "tunepipe/error.hpp"
@@ -25,6 +26,10 @@ bool opens_too_deep(int depth, nlohmann::json::parse_event_t event);
 // kMaxJsonDepth throw tp::Error at the line and column where they show.
 nlohmann::json parse_json(std::string_view text, const Location& start);
 nlohmann::ordered_json parse_ordered_json(std::string_view text, const Location& start);
+
+// For text that may well not be JSON (a model's answer, a server's reply, a
+// field of a record): nothing when it is malformed or nested past kMaxJsonDepth.
+std::optional<nlohmann::json> try_parse_json(std::string_view text);
 
 // Reads the whole file and parses it as parse_json does.
 nlohmann::json read_json_file(const std::filesystem::path& path);
