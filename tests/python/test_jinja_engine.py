@@ -166,6 +166,12 @@ SNIPPETS = [
     ("{{ (items | map(attribute='n')) | length }}", {"items": []}),
     ("{{ " + "(" * 300 + "1" + ")" * 300 + " }}", {}),
     ("{% macro f() %}{{ f() }}{% endmacro %}{{ f() }}", {}),
+    # floats past the double range are ±inf or 0 as in Python; converting inf to int is refused
+    ("{{ 1e999 }} {{ -1e999 }} {{ 3e-550 }} {{ 2e-320 }} {{ '1e999' | float }} {{ 'x' | float }}", {}),
+    ("{{ 1e999 | int }}", {}),
+    ("{{ '1e999' | int }}", {}),
+    ("{{ '%d' % 1e999 }}", {}),
+    ("{{ items | map(attribute='99999999999999999999') | list | length }}", {"items": [[1], [2]]}),
 ]
 
 

@@ -1,6 +1,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <unordered_map>
 
@@ -19,10 +20,22 @@ Value attribute_path(Interpreter& in, const Value& item, const Value& path) {
   Value current = item;
   for (const std::string& part : py::split(path.str(), std::string("."), -1, false)) {
     const bool numeric = !part.empty() && std::all_of(part.begin(), part.end(), ::isdigit);
-    current = in.item(current, numeric ? Value(static_cast<std::int64_t>(std::stoll(part))) : Value(part));
+    std::int64_t index = 0;
+    const bool fits = numeric && std::from_chars(part.data(), part.data() + part.size(), index).ec == std::errc();
+    if (numeric && !fits) return Value::undefined(part);  // an index past int64 finds nothing
+    current = in.item(current, numeric ? Value(index) : Value(part));
     if (current.is_undefined()) break;
   }
   return current;
+}
+
+// int() of a float, as Python: infinities and NaN are refused, and so is a
+// value past int64 (Python's int would grow; ours cannot).
+std::int64_t float_to_int(double d) {
+  if (std::isnan(d)) runtime_fail("cannot convert float NaN to integer");
+  if (std::isinf(d)) runtime_fail("cannot convert float infinity to integer");
+  if (d >= 0x1p63 || d < -0x1p63) runtime_fail(fmt::format("int() of {} is past the 64-bit integers", py::float_repr(d)));
+  return static_cast<std::int64_t>(d);
 }
 
 std::string sort_text(const Value& v, bool case_sensitive) {
@@ -190,17 +203,17 @@ Value f_int(Interpreter&, const Value& v, CallArgs& args) {
   Arguments a(args, "int", {"default", "base"});
   const Value fallback = a.given(0) ? a[0] : Value(0);
   if (v.is_integer()) return Value(v.as_int());
-  if (v.kind() == Value::Kind::Float) return Value(static_cast<std::int64_t>(v.as_double()));
+  if (v.kind() == Value::Kind::Float) return Value(float_to_int(v.as_double()));
   if (v.is_string()) {
     const std::string s = py::strip(v.as_string(), std::nullopt, true, true);
     try {
       std::size_t used = 0;
       const std::int64_t n = std::stoll(s, &used, a.given(1) ? static_cast<int>(a[1].as_int()) : 10);
       if (used == s.size()) return Value(n);
-      const double d = std::stod(s, &used);
-      if (used == s.size()) return Value(static_cast<std::int64_t>(d));
     } catch (const std::exception&) {
     }
+    // jinja2 turns the OverflowError of int(float(text)) into the default.
+    if (const auto d = py::parse_float(s); d && *d > -0x1p63 && *d < 0x1p63) return Value(static_cast<std::int64_t>(*d));
   }
   return fallback;
 }
@@ -209,13 +222,7 @@ Value f_float(Interpreter&, const Value& v, CallArgs& args) {
   Arguments a(args, "float", {"default"});
   if (v.is_number()) return Value(v.as_double());
   if (v.is_string()) {
-    try {
-      std::size_t used = 0;
-      const std::string s = py::strip(v.as_string(), std::nullopt, true, true);
-      const double d = std::stod(s, &used);
-      if (used == s.size()) return Value(d);
-    } catch (const std::exception&) {
-    }
+    if (const auto d = py::parse_float(py::strip(v.as_string(), std::nullopt, true, true))) return Value(*d);
   }
   return a.given(0) ? a[0] : Value(0.0);
 }
@@ -427,10 +434,11 @@ Value f_format(Interpreter&, const Value& v, CallArgs& args) {
       case 'd':
       case 'i':
         if (!arg.is_number()) runtime_fail(fmt::format("%{} format: a number is required, not {}", conversion, arg.type_name()));
-        out += std::to_string(arg.is_integer() ? arg.as_int() : static_cast<std::int64_t>(arg.as_double()));
+        out += std::to_string(arg.is_integer() ? arg.as_int() : float_to_int(arg.as_double()));
         break;
       case 'f':
         if (!arg.is_number()) runtime_fail(fmt::format("%f format: a number is required, not {}", arg.type_name()));
+        if (precision.size() > 3) runtime_fail(fmt::format("%f format: precision {} is too big", precision));
         out += fmt::format("{:.{}f}", arg.as_double(), precision.empty() ? 6 : std::stoi(precision));
         break;
       default: runtime_fail(fmt::format("unsupported format character '{}'", conversion));

@@ -208,7 +208,7 @@ class Lexer {
     text.erase(std::remove(text.begin(), text.end(), '_'), text.end());
     if (is_float) {
       token.type = TokenType::Float;
-      token.real = std::stod(text);
+      token.real = *py::parse_float(text);
     } else {
       token.type = TokenType::Integer;
       try {

@@ -259,4 +259,12 @@ std::string string_repr(std::string_view text) {
   return out;
 }
 
+std::optional<double> parse_float(const std::string& text) {
+  if (text.empty()) return std::nullopt;
+  char* end = nullptr;
+  const double value = std::strtod(text.c_str(), &end);  // ERANGE keeps ±HUGE_VAL (inf) or the underflowed value
+  if (end != text.c_str() + text.size()) return std::nullopt;
+  return value;
+}
+
 }  // namespace tp::jinja::py

@@ -30,6 +30,9 @@ std::string replace(std::string_view text, std::string_view old, std::string_vie
 
 // repr() of a float: the shortest digits that round-trip, in Python's layout.
 std::string float_repr(double value);
+// float(text) for a whole decimal number: past the double range it is ±inf,
+// below it 0 or a subnormal, as CPython rounds; nothing when text is not all number.
+std::optional<double> parse_float(const std::string& text);
 // repr() of a str: quoted and escaped as Python prints it inside a list.
 std::string string_repr(std::string_view text);
 
