@@ -20,14 +20,13 @@ import signal
 import socket
 import subprocess
 import time
-import tomllib
 import urllib.request
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
 
-from tunepipe_env import BIN, QUICKSTART, REPO, needs_quickstart, run_tunepipe, toml_value
+from tunepipe_env import BIN, QUICKSTART, REPO, needs_quickstart, run_tunepipe, write_quickstart_pipeline
 
 pytestmark = needs_quickstart
 
@@ -41,26 +40,11 @@ RUN_NAME = "short-run"
 def write_pipeline(directory: Path, sinks: list[dict], train_file: Path | None = None) -> Path:
     """The quickstart with a short training (MAX_STEPS steps, eval loss every 8), a small answered
     evaluation before and after, and these sinks."""
-    quickstart = tomllib.loads((REPO / "pipelines" / "quickstart.toml").read_text("utf-8"))
-    sections = {
-        "pipeline": {"name": "report-sinks", "output_dir": str(directory / "run"), "seed": 42},
-        "model": {"plugin": "hf", "path": str(QUICKSTART / "model")},
-        "dataset": {"plugin": "jsonl", "train": str(train_file or QUICKSTART / "data" / "train.jsonl"),
-                    "test": str(QUICKSTART / "data" / "test.jsonl")},
-        "dataset.fields": quickstart["dataset"]["fields"],
-        "template": quickstart["template"],
-        "adapter": quickstart["adapter"],
-        "trainer": {**quickstart["trainer"], "max_steps": MAX_STEPS, "logging_steps": 2, "logging_first_step": True,
-                    "eval_steps": 8, "max_eval_samples": 16},
-        "evaluator": {**quickstart["evaluator"], "limit": 12, "table_rows": 12},
-    }
-    text = "".join(f"[{name}]\n" + "".join(f"{key} = {toml_value(value)}\n" for key, value in table.items()) + "\n"
-                   for name, table in sections.items())
-    text += "".join("[[sinks]]\n" + "".join(f"{key} = {toml_value(value)}\n" for key, value in sink.items()) + "\n"
-                    for sink in sinks)
-    path = directory / "pipeline.toml"
-    path.write_text(text, "utf-8")
-    return path
+    return write_quickstart_pipeline(
+        directory, "report-sinks", sinks,
+        trainer={"max_steps": MAX_STEPS, "logging_steps": 2, "logging_first_step": True, "eval_steps": 8,
+                 "max_eval_samples": 16},
+        evaluator={"limit": 12, "table_rows": 12}, train_file=train_file)
 
 
 def read_events(run_dir: Path) -> list[dict]:

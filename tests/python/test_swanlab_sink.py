@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-from tunepipe_env import BIN, QUICKSTART, REPO, needs_quickstart, run_tunepipe, toml_value
+from tunepipe_env import BIN, QUICKSTART, REPO, needs_quickstart, run_tunepipe, write_quickstart_pipeline
 
 swanlab = pytest.importorskip("swanlab")
 yaml = pytest.importorskip("yaml")
@@ -47,41 +47,13 @@ DESCRIPTION = 'a "quoted" \\ back\tslash\nnext line \x7f \x85 \u2028 \u2029 \U00
 RUN_FOLDER = re.compile(r"run-\d{8}_\d{6}-([a-z0-9]{8})")
 
 
-def toml_text(value) -> str:
-    """toml_value, with every character of a string that TOML refuses raw (DEL, C1 controls) escaped."""
-    if not isinstance(value, str):
-        return toml_value(value)
-
-    def char(c: str) -> str:
-        if c.isprintable() and c not in '"\\':
-            return c
-        return f"\\u{ord(c):04x}" if ord(c) < 0x10000 else f"\\U{ord(c):08x}"
-    return '"' + "".join(map(char, value)) + '"'
-
-
 def write_pipeline(directory: Path, sinks: list[dict], *, trainer: dict | None = None,
                    train_file: Path | None = None) -> Path:
     """The quickstart cut to a few steps, a small before/after evaluation, and these sinks."""
-    quickstart = tomllib.loads((REPO / "pipelines" / "quickstart.toml").read_text("utf-8"))
-    sections = {
-        "pipeline": {"name": "swanlab-sink", "output_dir": str(directory / "run"), "seed": 42},
-        "model": {"plugin": "hf", "path": str(QUICKSTART / "model")},
-        "dataset": {"plugin": "jsonl", "train": str(train_file or QUICKSTART / "data" / "train.jsonl"),
-                    "test": str(QUICKSTART / "data" / "test.jsonl")},
-        "dataset.fields": quickstart["dataset"]["fields"],
-        "template": quickstart["template"],
-        "adapter": quickstart["adapter"],
-        "trainer": {**quickstart["trainer"], "max_steps": STEPS, "logging_steps": 1, "save_steps": 3,
-                    **(trainer or {})},
-        "evaluator": {**quickstart["evaluator"], "limit": 4, "max_new_tokens": 4, "compare": True},
-    }
-    text = "".join(f"[{name}]\n" + "".join(f"{key} = {toml_value(value)}\n" for key, value in table.items()) + "\n"
-                   for name, table in sections.items())
-    text += "".join("[[sinks]]\n" + "".join(f"{key} = {toml_text(value)}\n" for key, value in sink.items()) + "\n"
-                    for sink in sinks)
-    path = directory / "pipeline.toml"
-    path.write_text(text, "utf-8")
-    return path
+    return write_quickstart_pipeline(
+        directory, "swanlab-sink", sinks,
+        trainer={"max_steps": STEPS, "logging_steps": 1, "save_steps": 3, **(trainer or {})},
+        evaluator={"limit": 4, "max_new_tokens": 4, "compare": True}, train_file=train_file)
 
 
 SINKS = [{"plugin": "jsonl"},

@@ -2,6 +2,7 @@
 import json
 import os
 import subprocess
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -35,4 +36,39 @@ def toml_value(value) -> str:
         return "{ " + ", ".join(f"{key} = {toml_value(v)}" for key, v in value.items()) + " }"
     if isinstance(value, list):
         return "[" + ", ".join(toml_value(v) for v in value) + "]"
-    return json.dumps(value, ensure_ascii=False)  # strings read the same in TOML
+    return toml_string(value)
+
+
+def toml_string(text: str) -> str:
+    """A basic TOML string: printable characters as they are, the rest (controls, DEL, line separators)
+    escaped, so any Python string reads back equal."""
+    def char(c: str) -> str:
+        if c.isprintable() and c not in '"\\':
+            return c
+        return f"\\u{ord(c):04x}" if ord(c) < 0x10000 else f"\\U{ord(c):08x}"
+    return '"' + "".join(map(char, text)) + '"'
+
+
+def write_quickstart_pipeline(directory: Path, name: str, sinks: list[dict], *, trainer: dict | None = None,
+                              evaluator: dict | None = None, train_file: Path | None = None) -> Path:
+    """pipelines/quickstart.toml on build/quickstart's model and data, its trainer and evaluator options
+    updated with these, and these sinks: written to directory/pipeline.toml, the run going to directory/run."""
+    quickstart = tomllib.loads((REPO / "pipelines" / "quickstart.toml").read_text("utf-8"))
+    sections = {
+        "pipeline": {"name": name, "output_dir": str(directory / "run"), "seed": 42},
+        "model": {"plugin": "hf", "path": str(QUICKSTART / "model")},
+        "dataset": {"plugin": "jsonl", "train": str(train_file or QUICKSTART / "data" / "train.jsonl"),
+                    "test": str(QUICKSTART / "data" / "test.jsonl")},
+        "dataset.fields": quickstart["dataset"]["fields"],
+        "template": quickstart["template"],
+        "adapter": quickstart["adapter"],
+        "trainer": {**quickstart["trainer"], **(trainer or {})},
+        "evaluator": {**quickstart["evaluator"], **(evaluator or {})},
+    }
+    text = "".join(f"[{section}]\n" + "".join(f"{key} = {toml_value(value)}\n" for key, value in table.items()) + "\n"
+                   for section, table in sections.items())
+    text += "".join("[[sinks]]\n" + "".join(f"{key} = {toml_value(value)}\n" for key, value in sink.items()) + "\n"
+                    for sink in sinks)
+    path = directory / "pipeline.toml"
+    path.write_text(text, "utf-8")
+    return path
