@@ -212,6 +212,28 @@ def test_unsupported_or_broken_templates_name_line_and_column(tmp_path: Path, so
     assert "error" in got and message in got["error"] and str(template_file) in got["error"], got
 
 
+@pytest.mark.parametrize("expression", ["4611686018427387904 * 2", "-9223372036854775807 - 2", "3 ** 4611686018427387904",
+                                        "(-9223372036854775807 - 1) // -1", "[9223372036854775807, 1] | sum",
+                                        "-(-9223372036854775807 - 1)", "(-9223372036854775807 - 1) | abs"])
+def test_integers_past_64_bits_are_an_error_not_a_wrong_number(tmp_path: Path, expression: str) -> None:
+    """jinja2's integers are Python's, unbounded; ours are 64-bit and say so rather than wrap around."""
+    template_file = tmp_path / "overflow.jinja"
+    template_file.write_text("{{ " + expression + " }}", "utf-8")
+    got = our_render(template_file, [{}])[0]
+    assert "integer overflow" in got.get("error", ""), got
+
+
+def test_integer_arithmetic_up_to_64_bits_equals_jinja2(tmp_path: Path) -> None:
+    source = ("{{ 4611686018427387903 * 2 }} {{ -9223372036854775807 - 1 }} {{ 3 ** 39 }} {{ 1 ** 9223372036854775807 }}"
+              " {{ (-1) ** 9223372036854775807 }} {{ 0 ** 9223372036854775807 }} {{ 7 // -2 }} {{ -7 % 3 }}"
+              " {{ [9223372036854775806, 1] | sum }} {{ -9223372036854775807 | abs }}")
+    template_file = tmp_path / "big.jinja"
+    template_file.write_text(source, "utf-8")
+    expected = hf_render(source, {})
+    got = our_render(template_file, [{}])[0]
+    assert agree(expected, got), difference(expected, got)
+
+
 def test_runtime_errors_name_the_expression(tmp_path: Path) -> None:
     template_file = tmp_path / "raise.jinja"
     template_file.write_text("ok\n  {{ raise_exception('Conversation roles must alternate') }}", "utf-8")

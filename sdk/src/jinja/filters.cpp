@@ -229,7 +229,7 @@ Value f_float(Interpreter&, const Value& v, CallArgs& args) {
 
 Value f_abs(Interpreter&, const Value& v, CallArgs& args) {
   Arguments a(args, "abs", {});
-  if (v.is_integer()) return Value(std::abs(v.as_int()));
+  if (v.is_integer()) return Value(v.as_int() < 0 ? checked_int('-', 0, v.as_int()) : v.as_int());
   if (v.kind() == Value::Kind::Float) return Value(std::fabs(v.as_double()));
   runtime_fail(fmt::format("bad operand type for abs(): '{}'", v.type_name()));
 }
@@ -327,7 +327,7 @@ Value f_sum(Interpreter& in, const Value& v, CallArgs& args) {
   for (const Value& item : in.iterate(v)) {
     const Value x = a.given(0) ? attribute_path(in, item, a[0]) : item;
     if (!x.is_number() || !total.is_number()) runtime_fail("sum() needs numbers");
-    total = total.is_integer() && x.is_integer() ? Value(total.as_int() + x.as_int())
+    total = total.is_integer() && x.is_integer() ? Value(checked_int('+', total.as_int(), x.as_int()))
                                                  : Value(total.as_double() + x.as_double());
   }
   return total;

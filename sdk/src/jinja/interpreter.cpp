@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <cmath>
+#include <limits>
 
 #include "jinja/builtins.hpp"
 #include "jinja/py_text.hpp"
@@ -11,6 +12,16 @@
 namespace tp::jinja {
 
 void runtime_fail(const std::string& message) { throw RuntimeFailure(message); }
+
+std::int64_t checked_int(char op, std::int64_t a, std::int64_t b) {
+  std::int64_t result = 0;
+  const bool overflow = op == '+'   ? __builtin_add_overflow(a, b, &result)
+                        : op == '-' ? __builtin_sub_overflow(a, b, &result)
+                                    : __builtin_mul_overflow(a, b, &result);
+  if (overflow)
+    runtime_fail(fmt::format("integer overflow: {} {} {} is past the 64-bit integers of templates", a, op, b));
+  return result;
+}
 
 const Value* Scope::find(const std::string& name) const {
   for (const Scope* scope = this; scope; scope = scope->parent.get()) {
@@ -74,9 +85,12 @@ Value arithmetic(const std::string& op, const Value& a, const Value& b) {
   }
   if (!a.is_number() || !b.is_number()) unsupported();
   const bool integers = a.is_integer() && b.is_integer();
-  if (op == "+") return integers ? Value(a.as_int() + b.as_int()) : Value(a.as_double() + b.as_double());
-  if (op == "-") return integers ? Value(a.as_int() - b.as_int()) : Value(a.as_double() - b.as_double());
-  if (op == "*") return integers ? Value(a.as_int() * b.as_int()) : Value(a.as_double() * b.as_double());
+  if (op == "+")
+    return integers ? Value(checked_int('+', a.as_int(), b.as_int())) : Value(a.as_double() + b.as_double());
+  if (op == "-")
+    return integers ? Value(checked_int('-', a.as_int(), b.as_int())) : Value(a.as_double() - b.as_double());
+  if (op == "*")
+    return integers ? Value(checked_int('*', a.as_int(), b.as_int())) : Value(a.as_double() * b.as_double());
   if (op == "/") {
     if (b.as_double() == 0) runtime_fail("division by zero");
     return Value(a.as_double() / b.as_double());
@@ -84,6 +98,8 @@ Value arithmetic(const std::string& op, const Value& a, const Value& b) {
   if (op == "//" || op == "%") {
     if (b.as_double() == 0) runtime_fail(op == "%" ? "modulo by zero" : "integer division or modulo by zero");
     if (integers) {
+      if (a.as_int() == std::numeric_limits<std::int64_t>::min() && b.as_int() == -1)
+        return op == "//" ? Value(checked_int('-', std::int64_t{0}, a.as_int())) : Value(std::int64_t{0});
       const std::int64_t q = floor_div(a.as_int(), b.as_int());
       return op == "//" ? Value(q) : Value(a.as_int() - q * b.as_int());
     }
@@ -92,8 +108,12 @@ Value arithmetic(const std::string& op, const Value& a, const Value& b) {
   }
   if (op == "**") {
     if (integers && b.as_int() >= 0) {
-      std::int64_t result = 1;
-      for (std::int64_t i = 0; i < b.as_int(); ++i) result *= a.as_int();
+      // By squaring: a huge exponent of 0, 1 or -1 takes 63 steps, not b.
+      std::int64_t result = 1, base = a.as_int();
+      for (std::int64_t e = b.as_int(); e > 0; e >>= 1) {
+        if (e & 1) result = checked_int('*', result, base);
+        if (e > 1) base = (base == 0 || base == 1 || base == -1) ? base : checked_int('*', base, base);
+      }
       return Value(result);
     }
     return Value(std::pow(a.as_double(), b.as_double()));
@@ -530,7 +550,8 @@ Value Interpreter::eval_node(const Expr& expr, const ScopePtr& scope) {
       if (operand.is_undefined()) undefined_used(operand);
       if (!operand.is_number()) runtime_fail(fmt::format("bad operand type for unary {}: '{}'", expr.name, operand.type_name()));
       if (expr.name == "+") return operand.kind() == Value::Kind::Bool ? Value(operand.as_int()) : operand;
-      return operand.kind() == Value::Kind::Float ? Value(-operand.as_double()) : Value(-operand.as_int());
+      return operand.kind() == Value::Kind::Float ? Value(-operand.as_double())
+                                                  : Value(checked_int('-', 0, operand.as_int()));
     }
     case Expr::Kind::Binary: return eval_binary(expr, scope);
     case Expr::Kind::Compare: return eval_compare(expr, scope);

@@ -23,6 +23,10 @@ class RuntimeFailure : public std::runtime_error {
 };
 [[noreturn]] void runtime_fail(const std::string& message);
 
+// a + b, a - b or a * b (`op`); Python's integers never overflow, ours are 64-bit, and a result past them
+// is a template error (runtime_fail), not undefined behaviour. Chat templates stay far from the limit.
+std::int64_t checked_int(char op, std::int64_t a, std::int64_t b);
+
 struct Scope {
   std::shared_ptr<Scope> parent;
   std::unordered_map<std::string, Value> variables;
