@@ -1,6 +1,6 @@
 #include "attention_mask.hpp"
 
-namespace tp::hf {
+namespace tp::decoder {
 
 AttentionPattern attention_pattern(const at::Tensor& padding, std::int64_t batch, std::int64_t cached,
                                    std::int64_t tokens, std::int64_t prefix, const at::Device& device) {
@@ -23,4 +23,4 @@ AttentionPattern attention_pattern(const at::Tensor& padding, std::int64_t batch
   return {allowed.contiguous(), false};
 }
 
-}  // namespace tp::hf
+}  // namespace tp::decoder

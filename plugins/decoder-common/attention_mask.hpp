@@ -5,7 +5,7 @@
 
 #include <cstdint>
 
-namespace tp::hf {
+namespace tp::decoder {
 
 struct AttentionPattern {
   at::Tensor allowed;      // [batch, 1, tokens, prefix + cached + tokens] bool; undefined when not needed
@@ -18,4 +18,4 @@ struct AttentionPattern {
 AttentionPattern attention_pattern(const at::Tensor& padding, std::int64_t batch, std::int64_t cached,
                                    std::int64_t tokens, std::int64_t prefix, const at::Device& device);
 
-}  // namespace tp::hf
+}  // namespace tp::decoder

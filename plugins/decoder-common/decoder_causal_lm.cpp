@@ -1,4 +1,4 @@
-#include "hf_causal_lm.hpp"
+#include "decoder_causal_lm.hpp"
 
 #include <ATen/core/grad_mode.h>
 
@@ -9,9 +9,9 @@
 #include "rms_norm.hpp"
 #include "tunepipe/linear.hpp"
 
-namespace tp::hf {
+namespace tp::decoder {
 
-HfCausalLM::HfCausalLM(DecoderConfig config, const WeightLoader& weights)
+DecoderCausalLM::DecoderCausalLM(DecoderConfig config, const WeightLoader& weights)
     : config_(std::move(config)),
       embed_tokens_(weights.load("model.embed_tokens.weight", {config_.vocab_size, config_.hidden_size})),
       final_norm_(weights.load("model.norm.weight", {config_.hidden_size})),
@@ -22,11 +22,11 @@ HfCausalLM::HfCausalLM(DecoderConfig config, const WeightLoader& weights)
   for (std::int64_t i = 0; i < config_.num_layers; ++i) layers_.emplace_back(config_, weights, i);
 }
 
-at::Tensor HfCausalLM::embed(const at::Tensor& input_ids) const {
+at::Tensor DecoderCausalLM::embed(const at::Tensor& input_ids) const {
   return at::embedding(embed_tokens_, input_ids.to(embed_tokens_.device()));
 }
 
-at::Tensor HfCausalLM::hidden_states(const ForwardInput& input) const {
+at::Tensor DecoderCausalLM::hidden_states(const ForwardInput& input) const {
   const ForwardShape shape = check_forward_input(input, config_);
   at::Tensor hidden = input.inputs_embeds.defined() ? input.inputs_embeds.to(embed_tokens_.device())
                                                     : embed(input.input_ids);
@@ -58,9 +58,9 @@ at::Tensor HfCausalLM::hidden_states(const ForwardInput& input) const {
   return rms_norm(hidden, final_norm_, config_.rms_norm_eps);
 }
 
-at::Tensor HfCausalLM::lm_head(const at::Tensor& hidden) const { return tp::linear(hidden, lm_head_); }
+at::Tensor DecoderCausalLM::lm_head(const at::Tensor& hidden) const { return tp::linear(hidden, lm_head_); }
 
-std::vector<std::pair<std::string, AdaptableLinear*>> HfCausalLM::adaptable_linears() {
+std::vector<std::pair<std::string, AdaptableLinear*>> DecoderCausalLM::adaptable_linears() {
   std::vector<std::pair<std::string, AdaptableLinear*>> linears;
   for (DecoderLayer& layer : layers_) {
     const std::string attention = layer.name + ".self_attn.";
@@ -76,7 +76,7 @@ std::vector<std::pair<std::string, AdaptableLinear*>> HfCausalLM::adaptable_line
   return linears;
 }
 
-std::vector<std::pair<std::string, at::Tensor>> HfCausalLM::named_weights() const {
+std::vector<std::pair<std::string, at::Tensor>> DecoderCausalLM::named_weights() const {
   std::vector<std::pair<std::string, at::Tensor>> weights{{"model.embed_tokens.weight", embed_tokens_}};
   auto add_linear = [&](const std::string& name, const AdaptableLinear& linear) {
     weights.emplace_back(name + ".weight", linear.weight());
@@ -103,4 +103,4 @@ std::vector<std::pair<std::string, at::Tensor>> HfCausalLM::named_weights() cons
   return weights;
 }
 
-}  // namespace tp::hf
+}  // namespace tp::decoder

@@ -10,11 +10,11 @@
 #include "tunepipe/causal_lm.hpp"
 #include "weight_loader.hpp"
 
-namespace tp::hf {
+namespace tp::decoder {
 
-class HfCausalLM : public CausalLM {
+class DecoderCausalLM : public CausalLM {
  public:
-  HfCausalLM(DecoderConfig config, const WeightLoader& weights);
+  DecoderCausalLM(DecoderConfig config, const WeightLoader& weights);
 
   const DecoderConfig& config() const override { return config_; }
   at::Tensor embed(const at::Tensor& input_ids) const override;
@@ -32,4 +32,4 @@ class HfCausalLM : public CausalLM {
   RotaryEmbedding rotary_;
 };
 
-}  // namespace tp::hf
+}  // namespace tp::decoder

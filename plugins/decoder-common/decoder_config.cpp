@@ -6,9 +6,8 @@
 #include <optional>
 
 #include "tunepipe/error.hpp"
-#include "tunepipe/json_input.hpp"
 
-namespace tp::hf {
+namespace tp::decoder {
 namespace {
 
 // transformers' defaults for the keys a config.json may leave out; they differ
@@ -266,15 +265,6 @@ DecoderConfig parse_decoder_config(const nlohmann::json& json, const std::string
   return config;
 }
 
-DecoderConfig read_decoder_config(const std::filesystem::path& dir) {
-  const std::filesystem::path file = dir / "config.json";
-  if (!std::filesystem::exists(file))
-    throw Error(Location{file.string()}, "missing (an HF checkpoint folder needs its config.json)");
-  DecoderConfig config = parse_decoder_config(read_json_file(file), file.string());
-  config.source = dir.string();
-  return config;
-}
-
 bool uses_interleaved_rotary(const DecoderConfig& config) { return family_of(config.architecture) == Family::Ernie45; }
 
-}  // namespace tp::hf
+}  // namespace tp::decoder

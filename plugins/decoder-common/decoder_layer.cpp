@@ -5,7 +5,7 @@
 #include "rms_norm.hpp"
 #include "swiglu.hpp"
 
-namespace tp::hf {
+namespace tp::decoder {
 
 SwiGluMlp::SwiGluMlp(const DecoderConfig& config, const WeightLoader& weights, const std::string& prefix)
     : gate_proj(weights.linear(prefix + ".gate_proj", config.intermediate_size, config.hidden_size, config.mlp_bias)),
@@ -30,4 +30,4 @@ at::Tensor DecoderLayer::forward(const at::Tensor& hidden, const ForwardContext&
   return attended + mlp.forward(rms_norm(attended, post_attention_layernorm, eps_));
 }
 
-}  // namespace tp::hf
+}  // namespace tp::decoder

@@ -6,7 +6,7 @@
 
 #include "self_attention.hpp"
 
-namespace tp::hf {
+namespace tp::decoder {
 
 class SwiGluMlp {
  public:
@@ -30,4 +30,4 @@ class DecoderLayer {
   double eps_;
 };
 
-}  // namespace tp::hf
+}  // namespace tp::decoder

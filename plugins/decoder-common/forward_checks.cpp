@@ -7,7 +7,7 @@
 
 #include "tunepipe/error.hpp"
 
-namespace tp::hf {
+namespace tp::decoder {
 namespace {
 
 void expect_shape(const at::Tensor& tensor, const char* what, const std::vector<std::int64_t>& expected,
@@ -71,4 +71,4 @@ at::Tensor derive_position_ids(const at::Tensor& attention_mask, const ForwardSh
   return positions.narrow(1, shape.cached, shape.tokens);
 }
 
-}  // namespace tp::hf
+}  // namespace tp::decoder

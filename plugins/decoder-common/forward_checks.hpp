@@ -7,7 +7,7 @@
 
 #include "tunepipe/causal_lm.hpp"
 
-namespace tp::hf {
+namespace tp::decoder {
 
 struct ForwardShape {
   std::int64_t batch = 0;
@@ -24,4 +24,4 @@ ForwardShape check_forward_input(const ForwardInput& input, const DecoderConfig&
 // after the cache.
 at::Tensor derive_position_ids(const at::Tensor& attention_mask, const ForwardShape& shape, const at::Device& device);
 
-}  // namespace tp::hf
+}  // namespace tp::decoder

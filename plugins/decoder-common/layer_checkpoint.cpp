@@ -10,7 +10,7 @@
 #include <utility>
 #include <vector>
 
-namespace tp::hf {
+namespace tp::decoder {
 namespace {
 
 using torch::autograd::AutogradContext;
@@ -152,4 +152,4 @@ at::Tensor checkpointed_layer(const DecoderLayer& layer, const ForwardContext& c
   return CheckpointedLayer::apply(std::move(recompute), input, keys, values);
 }
 
-}  // namespace tp::hf
+}  // namespace tp::decoder

@@ -6,7 +6,7 @@
 
 #include "decoder_layer.hpp"
 
-namespace tp::hf {
+namespace tp::decoder {
 
 // The layer's output, as layer.forward(hidden, context, {prefix}) computes it.
 // Gradients reach the hidden states, the prefix and every trainable tensor the
@@ -16,4 +16,4 @@ namespace tp::hf {
 at::Tensor checkpointed_layer(const DecoderLayer& layer, const ForwardContext& context, const at::Tensor& hidden,
                               const at::Tensor* prefix_keys, const at::Tensor* prefix_values);
 
-}  // namespace tp::hf
+}  // namespace tp::decoder

@@ -1,6 +1,6 @@
 #include "rms_norm.hpp"
 
-namespace tp::hf {
+namespace tp::decoder {
 
 at::Tensor rms_norm(const at::Tensor& x, const at::Tensor& weight, double eps) {
   const at::Tensor wide = x.to(at::kFloat);
@@ -8,4 +8,4 @@ at::Tensor rms_norm(const at::Tensor& x, const at::Tensor& weight, double eps) {
   return weight * normalised.to(x.scalar_type());
 }
 
-}  // namespace tp::hf
+}  // namespace tp::decoder

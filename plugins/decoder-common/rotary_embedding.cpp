@@ -2,7 +2,7 @@
 
 #include <cmath>
 
-namespace tp::hf {
+namespace tp::decoder {
 namespace {
 
 at::Tensor default_inverse_frequencies(std::int64_t head_dim, double theta) {
@@ -65,4 +65,4 @@ at::Tensor RotaryEmbedding::rotate(const at::Tensor& x, const RotaryAngles& angl
   return rotated.to(x.scalar_type());
 }
 
-}  // namespace tp::hf
+}  // namespace tp::decoder

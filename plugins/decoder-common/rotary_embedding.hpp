@@ -5,7 +5,7 @@
 
 #include "tunepipe/causal_lm.hpp"
 
-namespace tp::hf {
+namespace tp::decoder {
 
 struct RotaryAngles {
   at::Tensor cos;  // [batch, 1, tokens, head_dim], broadcast over heads
@@ -27,4 +27,4 @@ class RotaryEmbedding {
   bool interleaved_;
 };
 
-}  // namespace tp::hf
+}  // namespace tp::decoder

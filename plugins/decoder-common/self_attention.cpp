@@ -5,7 +5,7 @@
 
 #include "rms_norm.hpp"
 
-namespace tp::hf {
+namespace tp::decoder {
 namespace {
 
 // A prefix given for one row applies to every row of the batch.
@@ -68,4 +68,4 @@ at::Tensor SelfAttention::forward(const at::Tensor& hidden, const ForwardContext
   return o_proj.forward(merged);
 }
 
-}  // namespace tp::hf
+}  // namespace tp::decoder

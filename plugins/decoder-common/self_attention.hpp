@@ -11,7 +11,7 @@
 #include "tunepipe/causal_lm.hpp"
 #include "weight_loader.hpp"
 
-namespace tp::hf {
+namespace tp::decoder {
 
 // What every layer of one forward shares.
 struct ForwardContext {
@@ -46,4 +46,4 @@ class SelfAttention {
   double eps_;
 };
 
-}  // namespace tp::hf
+}  // namespace tp::decoder

@@ -3,7 +3,7 @@
 #include <ATen/ATen.h>
 #include <torch/csrc/autograd/custom_function.h>
 
-namespace tp::hf {
+namespace tp::decoder {
 namespace {
 
 using torch::autograd::AutogradContext;
@@ -36,4 +36,4 @@ at::Tensor swiglu(const at::Tensor& gate, const at::Tensor& up) {
   return at::silu(gate) * up;
 }
 
-}  // namespace tp::hf
+}  // namespace tp::decoder

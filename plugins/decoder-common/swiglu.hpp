@@ -5,8 +5,8 @@
 // with gradients bit-for-bit equal.
 #include <ATen/core/Tensor.h>
 
-namespace tp::hf {
+namespace tp::decoder {
 
 at::Tensor swiglu(const at::Tensor& gate, const at::Tensor& up);
 
-}  // namespace tp::hf
+}  // namespace tp::decoder

@@ -9,7 +9,7 @@
 
 #include "tunepipe/error.hpp"
 
-namespace tp::hf {
+namespace tp::decoder {
 namespace {
 
 // libtorch_cuda.so registers the CUDA backend when loaded; it lives beside
@@ -60,4 +60,4 @@ at::Device resolve_device(const std::string& name) {
   return device.has_index() ? device : at::Device(at::kCUDA, 0);
 }
 
-}  // namespace tp::hf
+}  // namespace tp::decoder

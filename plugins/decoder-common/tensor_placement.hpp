@@ -4,7 +4,7 @@
 
 #include <string>
 
-namespace tp::hf {
+namespace tp::decoder {
 
 // "fp32" | "bf16" | "fp16"; throws tp::Error otherwise.
 at::ScalarType parse_dtype(const std::string& name);
@@ -18,4 +18,4 @@ at::Device resolve_device(const std::string& name);
 // library is loaded).
 bool is_device_name(const std::string& name);
 
-}  // namespace tp::hf
+}  // namespace tp::decoder

@@ -7,23 +7,22 @@
 
 #include "tunepipe/error.hpp"
 
-namespace tp::hf {
+namespace tp::decoder {
 
-WeightLoader::WeightLoader(const safetensors::Checkpoint& checkpoint, at::TensorOptions target)
-    : checkpoint_(checkpoint), target_(target) {}
+WeightLoader::WeightLoader(const WeightSource& source, at::TensorOptions target) : source_(source), target_(target) {}
 
 at::Tensor WeightLoader::load(const std::string& name, const std::vector<std::int64_t>& shape) const {
-  const Location where{checkpoint_.dir().string()};
-  if (!checkpoint_.contains(name))
-    throw Error(where, fmt::format("tensor \"{}\" is missing (expected shape [{}] from config.json)", name,
-                                   fmt::join(shape, ", ")));
-  const at::Tensor stored = checkpoint_.tensor(name);
+  const Location where{source_.location()};
+  if (!source_.contains(name))
+    throw Error(where, fmt::format("tensor \"{}\" is missing (expected shape [{}] from {})", source_.display_name(name),
+                                   fmt::join(shape, ", "), source_.shapes_from()));
+  const at::Tensor stored = source_.tensor(name);
   if (stored.sizes().vec() != shape)
-    throw Error(where, fmt::format("tensor \"{}\" has shape [{}]; config.json implies [{}]", name,
-                                   fmt::join(stored.sizes(), ", "), fmt::join(shape, ", ")));
+    throw Error(where, fmt::format("tensor \"{}\" has shape [{}]; {} implies [{}]", source_.display_name(name),
+                                   fmt::join(stored.sizes(), ", "), source_.shapes_from(), fmt::join(shape, ", ")));
   if (!at::isFloatingType(stored.scalar_type()))
-    throw Error(where, fmt::format("tensor \"{}\" holds {} values; a floating-point weight is expected", name,
-                                   c10::toString(stored.scalar_type())));
+    throw Error(where, fmt::format("tensor \"{}\" holds {} values; a floating-point weight is expected",
+                                   source_.display_name(name), c10::toString(stored.scalar_type())));
   require_finite(name, stored);
   return stored.to(target_, /*non_blocking=*/false, /*copy=*/true);
 }
@@ -38,8 +37,9 @@ void WeightLoader::require_finite(const std::string& name, const at::Tensor& sto
   if (!checkable || stored.numel() == 0) return;
   const auto [low, high] = at::aminmax(stored);
   if (std::isfinite(low.item<double>()) && std::isfinite(high.item<double>())) return;
-  throw Error(Location{checkpoint_.file_of(name)->path().string()},
-              fmt::format("tensor \"{}\" holds NaN or infinite values: the checkpoint is damaged", name));
+  throw Error(Location{source_.file_of(name)},
+              fmt::format("tensor \"{}\" holds NaN or infinite values: the checkpoint is damaged",
+                          source_.display_name(name)));
 }
 
 at::Tensor WeightLoader::load_if(bool present, const std::string& name, const std::vector<std::int64_t>& shape) const {
@@ -50,4 +50,4 @@ AdaptableLinear WeightLoader::linear(const std::string& module, std::int64_t out
   return AdaptableLinear(load(module + ".weight", {out, in}), load_if(bias, module + ".bias", {out}));
 }
 
-}  // namespace tp::hf
+}  // namespace tp::decoder

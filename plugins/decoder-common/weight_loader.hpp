@@ -1,6 +1,6 @@
 #pragma once
-// Fetches the checkpoint's tensors by HF name, checks their shapes against
-// config.json (and that they are finite) and converts them to the stage's dtype and device.
+// Fetches a weight source's tensors by HF name, checks their shapes against
+// the model's configuration (and that they are finite) and converts them to the stage's dtype and device.
 #include <ATen/ATen.h>
 
 #include <cstdint>
@@ -8,13 +8,13 @@
 #include <vector>
 
 #include "tunepipe/adaptable_linear.hpp"
-#include "tunepipe/safetensors.hpp"
+#include "weight_source.hpp"
 
-namespace tp::hf {
+namespace tp::decoder {
 
 class WeightLoader {
  public:
-  WeightLoader(const safetensors::Checkpoint& checkpoint, at::TensorOptions target);
+  WeightLoader(const WeightSource& source, at::TensorOptions target);
 
   // An owned copy (never a view of the mapped file, so merging adapters may
   // write into it); throws tp::Error naming the tensor and the expected shape.
@@ -30,8 +30,8 @@ class WeightLoader {
  private:
   void require_finite(const std::string& name, const at::Tensor& stored) const;
 
-  const safetensors::Checkpoint& checkpoint_;
+  const WeightSource& source_;
   at::TensorOptions target_;
 };
 
-}  // namespace tp::hf
+}  // namespace tp::decoder

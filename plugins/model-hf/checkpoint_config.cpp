@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "decoder_config.hpp"
 #include "tunepipe/error.hpp"
 #include "tunepipe/json_input.hpp"
 
@@ -30,6 +31,18 @@ ModelInfo read_model_info(const fs::path& dir) {
   info.hidden_size = integer("hidden_size");
   info.num_layers = integer("num_hidden_layers");
   return info;
+}
+
+DecoderConfig read_decoder_config(const fs::path& dir) {
+  const fs::path file = dir / "config.json";
+  if (!fs::exists(file)) throw Error(Location{file.string()}, "missing (an HF checkpoint folder needs its config.json)");
+  DecoderConfig config = decoder::parse_decoder_config(read_json_file(file), file.string());
+  config.source = dir.string();
+  return config;
+}
+
+std::string vocab_size_origin(const ModelInfo& info) {
+  return fmt::format("\"vocab_size\": {} in {}", info.vocab_size, (info.path / "config.json").string());
 }
 
 std::string missing_tokenizer_files(const fs::path& dir) {
