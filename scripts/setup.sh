@@ -8,6 +8,7 @@ set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 requirements="$root/scripts/requirements.txt"
+requirements_no_deps="$root/scripts/requirements-no-deps.txt"
 
 debian_packages=(
   build-essential cmake ninja-build ccache pkg-config git
@@ -46,7 +47,7 @@ python_for_venv() {
 create_python_env() {
   local py key cache env
   py="$(python_for_venv)"
-  key="$( { cat "$requirements"; "$py" -c 'import sys; print(sys.version)'; } | sha256sum | cut -c1-16)"
+  key="$( { cat "$requirements" "$requirements_no_deps"; "$py" -c 'import sys; print(sys.version)'; } | sha256sum | cut -c1-16)"
   cache="${TUNEPIPE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/tunepipe}"
   env="$cache/venv-$key"
   mkdir -p "$cache"
@@ -58,6 +59,7 @@ create_python_env() {
       "$py" -m venv "$env"
       "$env/bin/python" -m pip install -q --upgrade pip
       "$env/bin/python" -m pip install -q -r "$requirements"
+      "$env/bin/python" -m pip install -q --no-deps -r "$requirements_no_deps"
       touch "$env/.complete"
     fi
   ) 9>"$cache/venv-$key.lock"

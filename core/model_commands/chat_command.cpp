@@ -32,10 +32,10 @@ Chat open_chat(const po::variables_map& values) {
   Chat chat;
   chat.loaded = load_model(values["model"].as<std::string>(), values["dtype"].as<std::string>(),
                            values["device"].as<std::string>(), adapter_option(values));
-  chat.tokenizer = call_plugin("model", "hf", [&] { return chat.loaded.stage->tokenizer(); });
+  chat.tokenizer = call_plugin("model", chat.loaded.plugin, [&] { return chat.loaded.stage->tokenizer(); });
   const std::optional<std::string> system =
       values.count("system") ? std::optional(values["system"].as<std::string>()) : std::nullopt;
-  const std::optional<std::string> template_name = chosen_template(values, *chat.loaded.stage);
+  const std::optional<std::string> template_name = chosen_template(values, chat.loaded);
   if (!template_name)
     throw UsageError(fmt::format("{} ships no chat template: give --template NAME (chatml, ernie, llama3, …)",
                                  values["model"].as<std::string>()));
@@ -54,7 +54,8 @@ std::vector<std::string> answers(const Chat& chat, const std::vector<Conversatio
   std::vector<std::vector<std::int64_t>> prompts;
   for (const Conversation& conversation : conversations)
     prompts.push_back(prompt_ids(*chat.chat_template, *chat.tokenizer, conversation));
-  const auto outputs = call_plugin("model", "hf", [&] { return generate(*chat.loaded.model, prompts, chat.config); });
+  const auto outputs =
+      call_plugin("model", chat.loaded.plugin, [&] { return generate(*chat.loaded.model, prompts, chat.config); });
   std::vector<std::string> texts;
   for (const auto& completion : outputs)
     texts.push_back(answer_text(*chat.tokenizer, completion, chat.config.stop_token_ids, chat.stop_strings));
@@ -103,7 +104,7 @@ void answer_in_batches(const Chat& chat, std::size_t batch_size) {
 
 int run_command_chat(const std::vector<std::string>& args) {
   po::options_description options("chat options");
-  options.add_options()("model", po::value<std::string>()->required(), "HF checkpoint folder")(
+  options.add_options()("model", po::value<std::string>()->required(), "HF checkpoint folder or GGUF file")(
       "adapter", po::value<std::string>(), kAdapterHelp)(
       "template", po::value<std::string>(),
       "chat template plugin (chatml, ernie, …; default: jinja, the model's own template)")(

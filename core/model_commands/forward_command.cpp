@@ -135,7 +135,7 @@ at::Tensor run_forward(const CausalLM& model, const ForwardRequest& request) {
 
 int run_command_forward(const std::vector<std::string>& args) {
   po::options_description options("forward options");
-  options.add_options()("model", po::value<std::string>()->required(), "HF checkpoint folder")(
+  options.add_options()("model", po::value<std::string>()->required(), "HF checkpoint folder or GGUF file")(
       "adapter", po::value<std::string>(), kAdapterHelp)(
       "out", po::value<std::string>()->required(), "safetensors file to write: logits, attention_mask (and loss)")(
       "dtype", po::value<std::string>()->default_value("auto"),
@@ -174,7 +174,7 @@ int run_command_forward(const std::vector<std::string>& args) {
 
   const at::NoGradGuard no_grad;
   const auto forward_start = Clock::now();
-  const at::Tensor logits = call_plugin("model", "hf", [&] { return run_forward(*model, request); });
+  const at::Tensor logits = call_plugin("model", loaded.plugin, [&] { return run_forward(*model, request); });
   if (values.count("timings")) {
     // Wall-clock time, so a caller can measure from before it started this process.
     const double now = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();

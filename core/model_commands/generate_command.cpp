@@ -51,7 +51,7 @@ void print_timings(double load_s, std::size_t prompt_tokens, double prefill_s, s
 
 int run_command_generate(const std::vector<std::string>& args) {
   po::options_description options("generate options");
-  options.add_options()("model", po::value<std::string>()->required(), "HF checkpoint folder")(
+  options.add_options()("model", po::value<std::string>()->required(), "HF checkpoint folder or GGUF file")(
       "adapter", po::value<std::string>(), kAdapterHelp)(
       "prompt", po::value<std::string>(),
       "the prompt text, a user turn in the chat template (the model's own unless --template; raw with --raw or "
@@ -84,11 +84,11 @@ int run_command_generate(const std::vector<std::string>& args) {
   if (values.count("prompt-ids")) {
     prompt = parse_token_ids(values["prompt-ids"].as<std::string>(), Location{"--prompt-ids"});
   } else {
-    tokenizer = call_plugin("model", "hf", [&] { return loaded.stage->tokenizer(); });
+    tokenizer = call_plugin("model", loaded.plugin, [&] { return loaded.stage->tokenizer(); });
     const std::string text = values["prompt"].as<std::string>();
     if (values.count("raw") && values.count("template")) throw UsageError("give at most one of --raw and --template");
     const std::optional<std::string> template_name =
-        values.count("raw") ? std::nullopt : chosen_template(values, *loaded.stage);
+        values.count("raw") ? std::nullopt : chosen_template(values, loaded);
     if (template_name) {
       const std::optional<std::string> system =
           values.count("system") ? std::optional(values["system"].as<std::string>()) : std::nullopt;
@@ -113,11 +113,11 @@ int run_command_generate(const std::vector<std::string>& args) {
   if (timings) {
     GenerationConfig warm_up = config;  // pays the one-time costs of a first forward
     warm_up.max_new_tokens = 1;
-    call_plugin("model", "hf", [&] { return generate(*loaded.model, {prompt}, warm_up); });
+    call_plugin("model", loaded.plugin, [&] { return generate(*loaded.model, {prompt}, warm_up); });
     stamp_first_token(config, first_token);
   }
   const auto generate_start = Clock::now();
-  const auto outputs = call_plugin("model", "hf", [&] { return generate(*loaded.model, {prompt}, config); });
+  const auto outputs = call_plugin("model", loaded.plugin, [&] { return generate(*loaded.model, {prompt}, config); });
   const auto generate_end = Clock::now();
   const std::vector<std::int64_t>& completion = outputs.at(0);
   if (timings)

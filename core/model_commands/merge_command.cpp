@@ -7,13 +7,14 @@
 #include "model_commands.hpp"
 #include "model_loading.hpp"
 #include "plugins/plugin_call.hpp"
+#include "tunepipe/gguf_magic.hpp"
 
 namespace tp::core::cli {
 namespace po = boost::program_options;
 
 int run_command_merge(const std::vector<std::string>& args) {
   po::options_description options("merge options");
-  options.add_options()("model", po::value<std::string>()->required(), "HF checkpoint folder")(
+  options.add_options()("model", po::value<std::string>()->required(), "HF checkpoint folder or GGUF file")(
       "adapter", po::value<std::string>()->required(), kAdapterHelp)(
       "out", po::value<std::string>()->required(), "the merged checkpoint folder to write")(
       "dtype", po::value<std::string>(), "auto, fp32, bf16 or fp16 (default: auto, the model's own, from its config.json)")(
@@ -25,6 +26,10 @@ int run_command_merge(const std::vector<std::string>& args) {
   if (parsed.help_shown) return 0;
   const po::variables_map& values = parsed.values;
   const std::string model_dir = values["model"].as<std::string>();
+  if (gguf::is_gguf_file(model_dir))
+    throw Error(Location{model_dir},
+                "a GGUF base cannot be merged into an HF checkpoint folder (it has no config.json or tokenizer files "
+                "to copy); load it with its adapter instead: tunepipe generate --model FILE.gguf --adapter DIR");
   const std::string out = values["out"].as<std::string>();
   const bool force = values.count("force") > 0;
   check_output_folder(out, force);

@@ -6,6 +6,7 @@
 
 #include "pipeline/pipeline.hpp"
 #include "plugins/plugin_call.hpp"
+#include "run/model_for_path.hpp"
 #include "run/stage_factory.hpp"
 #include "tunepipe/json_input.hpp"
 
@@ -47,15 +48,13 @@ std::string adapter_option(const boost::program_options::variables_map& values) 
   return values.count("adapter") ? values["adapter"].as<std::string>() : std::string();
 }
 
-LoadedModel load_model(const std::string& dir, const std::string& dtype, const std::string& device,
+LoadedModel load_model(const std::string& path, const std::string& dtype, const std::string& device,
                        const std::string& adapter_dir) {
-  const PluginInfo* plugin = plugin_registry().find("model", "hf");
-  if (plugin == nullptr) throw Error("no model plugin \"hf\": build the target tunepipe-model-hf");
-  const std::vector<std::string> assignments = {"path=" + dir, "dtype=" + dtype, "device=" + device};
-  StageConfig config{"model", "model", plugin, options_from_assignments(*plugin, "model", assignments)};
   LoadedModel loaded;
-  loaded.stage = create_stage<ModelStage>(config, StageContext{});
-  loaded.model = call_plugin("model", "hf", [&] { return loaded.stage->load(); });
+  OpenedModelStage opened = open_model_stage(path, {"dtype=" + dtype, "device=" + device});
+  loaded.plugin = std::move(opened.plugin);
+  loaded.stage = std::move(opened.stage);
+  loaded.model = call_plugin("model", loaded.plugin, [&] { return loaded.stage->load(); });
   if (!adapter_dir.empty()) load_adapter(loaded, adapter_dir);
   return loaded;
 }

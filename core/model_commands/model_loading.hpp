@@ -1,6 +1,6 @@
 #pragma once
-// The `hf` model stage for a checkpoint folder given on the command line, and
-// the adapter plugin for a PEFT adapter folder put on it.
+// The model stage for a checkpoint folder (`hf`) or GGUF file (`gguf`) given on
+// the command line, and the adapter plugin for a PEFT adapter folder put on it.
 #include <memory>
 #include <string>
 
@@ -14,6 +14,7 @@
 namespace tp::core::cli {
 
 struct LoadedModel {
+  std::string plugin;  // the model plugin: "hf", "gguf"
   std::unique_ptr<ModelStage> stage;
   std::shared_ptr<CausalLM> model;  // with the adapter when one is loaded: what to run
   std::string adapter_plugin;  // "lora", …; empty without an adapter
@@ -23,7 +24,7 @@ struct LoadedModel {
 
 // Loads the weights, and the adapter folder `adapter_dir` onto them unless it
 // is empty; the tokenizer is read from the stage when asked for.
-LoadedModel load_model(const std::string& dir, const std::string& dtype, const std::string& device,
+LoadedModel load_model(const std::string& path, const std::string& dtype, const std::string& device,
                        const std::string& adapter_dir = {});
 
 // The --adapter option's folder; empty when not given.

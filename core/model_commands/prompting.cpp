@@ -60,9 +60,10 @@ std::unique_ptr<TemplateStage> make_chat_template(const std::string& name, const
   return create_stage<TemplateStage>(config, context);
 }
 
-std::optional<std::string> chosen_template(const po::variables_map& values, const ModelStage& model) {
+std::optional<std::string> chosen_template(const po::variables_map& values, const LoadedModel& model) {
   if (values.count("template")) return values["template"].as<std::string>();
-  const bool ships_one = call_plugin("model", "hf", [&] { return model.chat_template("").has_value(); });
+  const bool ships_one =
+      call_plugin("model", model.plugin, [&] { return model.stage->chat_template("").has_value(); });
   return ships_one ? std::optional<std::string>("jinja") : std::nullopt;
 }
 

@@ -8,6 +8,7 @@
 
 #include <boost/program_options.hpp>
 
+#include "model_loading.hpp"
 #include "tunepipe/causal_lm.hpp"
 #include "tunepipe/chat_generation.hpp"
 #include "tunepipe/generation.hpp"
@@ -30,7 +31,7 @@ std::unique_ptr<TemplateStage> make_chat_template(const std::string& name, const
 // The --template given, else "jinja" (the model's own template) when the model
 // ships one; nullopt when it ships none.
 std::optional<std::string> chosen_template(const boost::program_options::variables_map& values,
-                                           const ModelStage& model);
+                                           const LoadedModel& model);
 
 // The --stop strings given (none: an empty list).
 std::vector<std::string> stop_strings(const boost::program_options::variables_map& values);

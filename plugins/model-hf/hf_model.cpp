@@ -10,6 +10,7 @@
 #include "tensor_placement.hpp"
 #include "tokenizer_pairing.hpp"
 #include "tunepipe/checkpoint_dtype.hpp"
+#include "tunepipe/gguf_magic.hpp"
 #include "tunepipe/option_key.hpp"
 #include "weight_loader.hpp"
 
@@ -39,6 +40,9 @@ OptionSchema HfModel::schema() {
 void HfModel::validate(const Options& options, Diagnostics& errors) {
   decoder::validate_device(options, errors);
   const std::filesystem::path path = kPath.read(options);
+  if (gguf::is_gguf_file(path))
+    errors.error(kPath.location(options), options.context() + path.string() +
+                                              " is a GGUF file: read it with the gguf model plugin (plugin = \"gguf\")");
   if (!std::filesystem::is_directory(path)) return;  // reported (or allowed) by the path check itself
   if (const std::string problem = missing_tokenizer_files(path); !problem.empty())
     errors.error(kPath.location(options), options.context() + path.string() + ": " + problem);

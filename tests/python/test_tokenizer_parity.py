@@ -23,6 +23,7 @@ import pytest
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import corpus  # noqa: E402
+from tunepipe_env import BIN  # noqa: E402
 
 ASSETS = Path(os.environ.get("TUNEPIPE_SHARED_ASSETS", REPO.parent / "shared" / "assets"))
 TOKENIZERS = ASSETS / "tokenizers"
@@ -48,10 +49,9 @@ def folder_of(model: str) -> Path:
 
 
 def tunepipe_bin() -> Path:
-    path = Path(os.environ.get("TUNEPIPE_BIN", REPO / "build" / "bin" / "tunepipe"))
-    if not path.is_file():
-        pytest.skip(f"tunepipe executable not found at {path} (build it, or set TUNEPIPE_BIN)")
-    return path
+    if not BIN.is_file():
+        pytest.skip(f"tunepipe executable not found at {BIN} (build it, or set TUNEPIPE_BIN)")
+    return BIN
 
 
 @functools.lru_cache(maxsize=None)
@@ -59,8 +59,9 @@ def texts() -> tuple[str, ...]:
     return tuple(corpus.generate())
 
 
-def run_cli(model: str, lines: list[str], *flags: str) -> list[str]:
-    command = [str(tunepipe_bin()), "tokenize", "--model", str(folder_of(model)), *flags]
+def run_cli(path: Path, lines: list[str], *flags: str) -> list[str]:
+    """`tunepipe tokenize --model PATH` (a tokenizer folder or a GGUF file) on these stdin lines."""
+    command = [str(tunepipe_bin()), "tokenize", "--model", str(path), *flags]
     proc = subprocess.run(command, input="".join(line + "\n" for line in lines), capture_output=True,
                           encoding="utf-8", timeout=900)
     assert proc.returncode == 0, f"{' '.join(command)} failed ({proc.returncode}):\n{proc.stderr[-3000:]}"
@@ -74,13 +75,13 @@ def run_cli(model: str, lines: list[str], *flags: str) -> list[str]:
 @functools.lru_cache(maxsize=None)
 def our_ids(model: str, add_special: bool) -> tuple[tuple[int, ...], ...]:
     flags = ["--add-special"] if add_special else []
-    lines = run_cli(model, [json.dumps(t) for t in texts()], *flags)
+    lines = run_cli(folder_of(model), [json.dumps(t) for t in texts()], *flags)
     return tuple(tuple(int(x) for x in line.split()) for line in lines)
 
 
 def our_decode(model: str, ids: list[list[int]], skip_special: bool) -> list[str]:
     flags = ["--decode"] + (["--skip-special"] if skip_special else [])
-    return [json.loads(line) for line in run_cli(model, [" ".join(map(str, i)) for i in ids], *flags)]
+    return [json.loads(line) for line in run_cli(folder_of(model), [" ".join(map(str, i)) for i in ids], *flags)]
 
 
 class HfReference:

@@ -50,13 +50,15 @@ def toml_string(text: str) -> str:
 
 
 def write_quickstart_pipeline(directory: Path, name: str, sinks: list[dict], *, trainer: dict | None = None,
-                              evaluator: dict | None = None, train_file: Path | None = None) -> Path:
-    """pipelines/quickstart.toml on build/quickstart's model and data, its trainer and evaluator options
-    updated with these, and these sinks: written to directory/pipeline.toml, the run going to directory/run."""
+                              evaluator: dict | None = None, train_file: Path | None = None,
+                              model: dict | None = None) -> Path:
+    """pipelines/quickstart.toml on build/quickstart's model (or `model`, the [model] table) and data, its
+    trainer and evaluator options updated with these, and these sinks: written to directory/pipeline.toml,
+    the run going to directory/run."""
     quickstart = tomllib.loads((REPO / "pipelines" / "quickstart.toml").read_text("utf-8"))
     sections = {
         "pipeline": {"name": name, "output_dir": str(directory / "run"), "seed": 42},
-        "model": {"plugin": "hf", "path": str(QUICKSTART / "model")},
+        "model": model or {"plugin": "hf", "path": str(QUICKSTART / "model")},
         "dataset": {"plugin": "jsonl", "train": str(train_file or QUICKSTART / "data" / "train.jsonl"),
                     "test": str(QUICKSTART / "data" / "test.jsonl")},
         "dataset.fields": quickstart["dataset"]["fields"],

@@ -4,6 +4,9 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/command.hpp"
+#include "plugins/plugin_call.hpp"
+#include "run/model_for_path.hpp"
+#include "tunepipe/gguf_magic.hpp"
 #include "tunepipe/error.hpp"
 #include "tunepipe/json_input.hpp"
 #include "tunepipe/tokenizer.hpp"
@@ -24,20 +27,28 @@ void print_ids(const std::vector<std::int32_t>& ids) {
   std::fwrite(line.data(), 1, line.size(), stdout);
 }
 
+// A folder's tokenizer files are read without a model stage, so a tokenizer-only
+// folder works; a GGUF file's tokenizer comes from the stage that reads the file.
+std::shared_ptr<const Tokenizer> open_tokenizer(const std::string& path) {
+  if (!gguf::is_gguf_file(path)) return load_tokenizer(path);
+  const OpenedModelStage opened = open_model_stage(path);
+  return call_plugin("model", opened.plugin, [&] { return opened.stage->tokenizer(); });
+}
+
 }  // namespace
 
 int run_command_tokenize(const std::vector<std::string>& args) {
   po::options_description options("tokenize options");
-  options.add_options()("model", po::value<std::string>()->required(), "checkpoint folder holding the tokenizer files")(
+  options.add_options()("model", po::value<std::string>()->required(), "checkpoint folder holding the tokenizer files, or a GGUF file")(
       "text", po::value<std::string>(), "tokenize this string instead of reading stdin")(
       "add-special", "add BOS/EOS as the tokenizer config says")(
       "decode", "the reverse: read lines of space-separated ids, print one JSON string per line")(
       "skip-special", "with --decode: leave special tokens out");
   const ParsedArgs parsed = parse_command_line(
-      "tokenize", "--model DIR [--text TEXT] [--add-special] [--decode [--skip-special]]", options, {}, args);
+      "tokenize", "--model DIR|FILE.gguf [--text TEXT] [--add-special] [--decode [--skip-special]]", options, {}, args);
   if (parsed.help_shown) return 0;
 
-  const auto tokenizer = load_tokenizer(parsed.values["model"].as<std::string>());
+  const auto tokenizer = open_tokenizer(parsed.values["model"].as<std::string>());
   const bool add_special = parsed.values.count("add-special") > 0;
   if (parsed.values.count("text")) {
     print_ids(tokenizer->encode(parsed.values["text"].as<std::string>(), add_special));

@@ -128,4 +128,10 @@ TokenizerConfig read_tokenizer_config(const fs::path& dir) {
   return config;
 }
 
+void apply_tokenizer_options(const TokenizerOptions& options, TokenizerConfig& config) {
+  for (const std::string& token : options.extra_special_tokens)
+    config.additional_special.push_back(AddedToken{.content = token, .special = true});
+  if (options.eos_token) config.eos = SpecialTokenSetting{true, AddedToken{.content = *options.eos_token, .special = true}};
+}
+
 }  // namespace tp

@@ -2,6 +2,7 @@
 // What tokenizer_config.json, special_tokens_map.json and added_tokens.json
 // say about special tokens, added tokens and BOS/EOS addition.
 #include "tokenizer/added_tokens.hpp"
+#include "tunepipe/tokenizer.hpp"
 
 #include <filesystem>
 #include <optional>
@@ -28,5 +29,8 @@ struct TokenizerConfig {
 
 // Reads whichever of the three files exist in `dir`.
 TokenizerConfig read_tokenizer_config(const std::filesystem::path& dir);
+
+// The changes `options` make to what the files say: extra special tokens and a replacement EOS.
+void apply_tokenizer_options(const TokenizerOptions& options, TokenizerConfig& config);
 
 }  // namespace tp

@@ -17,9 +17,7 @@ std::shared_ptr<const Tokenizer> load_tokenizer(const fs::path& dir, const Token
   if (!fs::exists(dir, ec)) fail_in_file(dir, "tokenizer folder does not exist");
   if (!fs::is_directory(dir, ec)) fail_in_file(dir, "expected a checkpoint folder holding the tokenizer files");
   TokenizerConfig config = read_tokenizer_config(dir);
-  for (const std::string& token : options.extra_special_tokens)
-    config.additional_special.push_back(AddedToken{.content = token, .special = true});
-  if (options.eos_token) config.eos = SpecialTokenSetting{true, AddedToken{.content = *options.eos_token, .special = true}};
+  apply_tokenizer_options(options, config);
 
   const fs::path json_file = dir / "tokenizer.json";
   const fs::path model_file = dir / "tokenizer.model";
