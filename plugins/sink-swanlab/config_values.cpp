@@ -4,6 +4,8 @@
 #include <string>
 #include <toml++/toml.h>
 
+#include "tunepipe/toml_text.hpp"
+
 namespace tp::sinks::swanlab {
 namespace {
 
@@ -37,13 +39,16 @@ std::optional<nlohmann::json> to_json(const toml::node& node) {
 }  // namespace
 
 nlohmann::json config_value(std::string_view text) {
-  try {
-    const toml::table document = toml::parse(std::string("value = ").append(text));
-    if (document.size() == 1)
-      if (const toml::node* node = document.get("value"))
-        if (auto value = to_json(*node)) return std::move(*value);
-  } catch (const toml::parse_error&) {
-    // not a TOML value: plain text
+  // Text with non-ASCII outside quotes is no TOML value (and is kept from toml++): plain text.
+  if (!non_ascii_outside_toml_strings(text)) {
+    try {
+      const toml::table document = toml::parse(std::string("value = ").append(text));
+      if (document.size() == 1)
+        if (const toml::node* node = document.get("value"))
+          if (auto value = to_json(*node)) return std::move(*value);
+    } catch (const toml::parse_error&) {
+      // not a TOML value: plain text
+    }
   }
   return nlohmann::json(text);
 }

@@ -6,6 +6,8 @@
 #include <sstream>
 #include <toml++/toml.h>
 
+#include "tunepipe/toml_text.hpp"
+
 namespace tp::core {
 namespace {
 
@@ -47,6 +49,11 @@ RawNode convert(const toml::node& node, const std::string& file) {
 }
 
 RawNode parse(std::string_view text, const std::string& source_name) {
+  if (const auto found = non_ascii_outside_toml_strings(text))
+    throw ValidationError({Diagnostic{Location{source_name, found->line, found->column},
+                                      fmt::format("invalid TOML: '{}' outside a quoted string (keys and values other "
+                                                  "than strings are ASCII: quote the key or the value)",
+                                                  found->character)}});
   try {
     const toml::table table = toml::parse(text, source_name);
     RawNode root = convert(table, source_name);
@@ -71,15 +78,18 @@ RawNode read_toml_file(const std::filesystem::path& file) {
 RawNode read_toml_text(std::string_view text, const std::string& source_name) { return parse(text, source_name); }
 
 RawNode parse_override_value(std::string_view text, const Location& where) {
-  try {
-    const toml::table table = toml::parse(fmt::format("value = {}", text), where.file);
-    if (const toml::node* node = table.get("value")) {
-      RawNode raw = convert(*node, where.file);
-      raw.where = where;
-      raw.key_where = where;
-      return raw;
+  // Text with non-ASCII outside quotes is no TOML value (and is kept from toml++): a plain string.
+  if (!non_ascii_outside_toml_strings(text)) {
+    try {
+      const toml::table table = toml::parse(fmt::format("value = {}", text), where.file);
+      if (const toml::node* node = table.get("value")) {
+        RawNode raw = convert(*node, where.file);
+        raw.where = where;
+        raw.key_where = where;
+        return raw;
+      }
+    } catch (const toml::parse_error&) {
     }
-  } catch (const toml::parse_error&) {
   }
   RawNode raw;
   raw.type = RawNode::Type::String;
