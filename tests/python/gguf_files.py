@@ -238,3 +238,96 @@ def sentencepiece_vocabulary(folder: Path) -> tuple[list[str], list[float], list
     entries = list(SentencePieceVocab(folder).all_tokens())
     return ([text.decode("utf-8") for text, _, _ in entries], [float(score) for _, score, _ in entries],
             [int(token_type) for _, _, token_type in entries])
+
+
+# --- our writer -------------------------------------------------------------------------------------------
+
+WRITE_TOOL = Path(os.environ.get("TUNEPIPE_GGUF_WRITE", BUILD / "tests" / "tunepipe_gguf_write"))
+
+# The types our writer quantizes to, as gguf_writer.hpp lists them.
+QUANTIZABLE = [Q.F32, Q.F16, Q.BF16, Q.Q8_0, Q.Q4_0, Q.Q4_1, Q.Q5_0, Q.Q5_1]
+
+# Our names of the value types (value_type_name in gguf.hpp).
+VALUE_TYPE_NAMES = {VT.UINT8: "uint8", VT.INT8: "int8", VT.UINT16: "uint16", VT.INT16: "int16", VT.UINT32: "uint32",
+                    VT.INT32: "int32", VT.FLOAT32: "float32", VT.BOOL: "bool", VT.STRING: "string",
+                    VT.ARRAY: "array", VT.UINT64: "uint64", VT.INT64: "int64", VT.FLOAT64: "float64"}
+
+
+def json_value(vtype: VT, value):
+    """A metadata value as tunepipe_gguf_write (and tunepipe_gguf_dump) spell it: arrays as {"element_type",
+    "elements"} with gguf-python's element types (the sub_type given, else GGUFValueType.get_type of the first
+    element, which is how GGUFWriter types nested arrays), non-finite floats as "nan", "inf", "-inf"."""
+    if vtype == VT.ARRAY:
+        element_type = VT.get_type(value[0])
+        return {"element_type": VALUE_TYPE_NAMES[element_type],
+                "elements": [json_value(element_type, element) for element in value]}
+    if vtype in (VT.FLOAT32, VT.FLOAT64) and not np.isfinite(value):
+        return "nan" if np.isnan(value) else "inf" if value > 0 else "-inf"
+    return value
+
+
+def metadata_json(key: str, vtype: VT, value, sub_type: VT | None = None) -> dict:
+    """One metadata entry of a tunepipe_gguf_write description, from GGUFWriter.add_key_value's arguments."""
+    if vtype == VT.ARRAY and sub_type is not None:
+        encoded = {"element_type": VALUE_TYPE_NAMES[sub_type],
+                   "elements": [json_value(sub_type, element) for element in value]}
+    else:
+        encoded = json_value(vtype, value)
+    return {"key": key, "type": VALUE_TYPE_NAMES[vtype], "value": encoded}
+
+
+def run_write(out: Path, description: dict) -> subprocess.CompletedProcess:
+    """tunepipe_gguf_write OUT < description (see tests/tools/gguf_write.cpp)."""
+    if not WRITE_TOOL.exists():
+        pytest.skip(f"{WRITE_TOOL} is not built (set TUNEPIPE_GGUF_WRITE)")
+    return subprocess.run([str(WRITE_TOOL), str(out)], input=json.dumps(description), capture_output=True, text=True)
+
+
+def write_description(folder: Path, metadata: list[tuple], tensors: list[tuple[str, Q, np.ndarray]],
+                      alignment: int = 32) -> dict:
+    """The description of a file: metadata as (key, vtype, value, sub_type), tensors as (name, type, float32
+    values), each tensor's values saved next to it as raw float32."""
+    described = []
+    for i, (name, qtype, values) in enumerate(tensors):
+        values_path = folder / f"values-{i}.f32"
+        np.ascontiguousarray(values, dtype="<f4").tofile(values_path)
+        described.append({"name": name, "type": qtype.name, "shape": list(values.shape), "path": str(values_path)})
+    return {"alignment": alignment, "metadata": [metadata_json(*entry) for entry in metadata], "tensors": described}
+
+
+def write_gguf_python_file(path: Path, metadata: list[tuple], tensors: list[tuple[str, Q, np.ndarray]],
+                           alignment: int = 32) -> Path:
+    """The same file as gguf.GGUFWriter writes it, each tensor quantized by gguf.quants.quantize. An empty
+    architecture leaves general.architecture out (GGUFWriter.add_string skips empty strings), so the file holds
+    exactly the keys given; a custom alignment's key comes first, as our Writer writes it."""
+    from gguf import GGUFWriter
+    from gguf.quants import quantize
+    writer = GGUFWriter(str(path), "")
+    if alignment != 32:
+        writer.add_custom_alignment(alignment)
+    for key, vtype, value, sub_type in metadata:
+        writer.add_key_value(key, value, vtype, sub_type)
+    for name, qtype, values in tensors:
+        with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
+            encoded = quantize(values.astype(np.float32), qtype)
+        writer.add_tensor(name, encoded, raw_dtype=None if qtype in (Q.F32, Q.F16) else qtype)
+    writer.write_header_to_file()
+    writer.write_kv_data_to_file()
+    writer.write_tensors_to_file()
+    writer.close()
+    return path
+
+
+def in_small_disk(folder: Path, size_kib: int, argv: list[str], input: str) -> subprocess.CompletedProcess:
+    """Runs argv with $DISK (the path `folder`/disk) a fresh tmpfs of size_kib, visible to it alone; skips where
+    user namespaces cannot mount one."""
+    disk = folder / "disk"
+    disk.mkdir(exist_ok=True)
+    command = " ".join(f"'{arg}'" for arg in argv)
+    wrapper = (f'mount -t tmpfs -o size={size_kib}k tmpfs "{disk}" || exit 99; {command}; status=$?; '
+               f'echo "left: [$(ls -A "{disk}")]"; exit $status')
+    result = subprocess.run(["unshare", "--user", "--map-root-user", "--mount", "sh", "-c", wrapper], input=input,
+                            capture_output=True, text=True)
+    if result.returncode == 99 or result.stderr.startswith("unshare"):
+        pytest.skip(f"cannot mount a tmpfs in a user namespace here: {result.stderr.strip()}")
+    return result
