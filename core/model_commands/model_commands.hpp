@@ -11,5 +11,6 @@ int run_command_forward(const std::vector<std::string>& args);
 int run_command_generate(const std::vector<std::string>& args);
 int run_command_chat(const std::vector<std::string>& args);
 int run_command_merge(const std::vector<std::string>& args);
+int run_command_export(const std::vector<std::string>& args);
 
 }  // namespace tp::core::cli

@@ -9,11 +9,6 @@
 namespace tp::gguf_model {
 namespace {
 
-const std::array kArchitectures = {
-    GgufArchitecture{"llama", "LlamaForCausalLM", true},
-    GgufArchitecture{"qwen2", "Qwen2ForCausalLM", false},
-    GgufArchitecture{"qwen3", "Qwen3ForCausalLM", false},
-};
 
 // Metadata keys of an architecture that would change the math and that the
 // decoder does not implement; present with a non-trivial value, they are
@@ -32,11 +27,6 @@ constexpr std::array kUnsupportedKeys = {
   throw Error(Location{file.path().string()}, message);
 }
 
-std::string supported_architectures() {
-  std::string names;
-  for (const auto& a : kArchitectures) names += (names.empty() ? "" : ", ") + a.name;
-  return names;
-}
 
 std::int64_t positive(const gguf::Metadata& metadata, const std::string& key) {
   return metadata.get_integer(key, 1, std::numeric_limits<std::int32_t>::max());
@@ -74,17 +64,16 @@ nlohmann::json rope_scaling(const gguf::File& file, const std::string& arch) {
 
 }  // namespace
 
-GgufArchitecture architecture_of(const gguf::File& file) {
+const gguf::Architecture& architecture_of(const gguf::File& file) {
   const std::string name = file.metadata().get_string("general.architecture");
-  for (const auto& a : kArchitectures)
-    if (name == a.name) return a;
+  if (const gguf::Architecture* found = gguf::find_architecture(name)) return *found;
   fail(file, fmt::format("\"general.architecture\": \"{}\" is not supported (supported: {})", name,
-                         supported_architectures()));
+                         gguf::architecture_names()));
 }
 
 nlohmann::json hf_config(const gguf::File& file) {
-  const GgufArchitecture architecture = architecture_of(file);
-  const std::string& arch = architecture.name;
+  const gguf::Architecture& architecture = architecture_of(file);
+  const std::string arch(architecture.name);
   const gguf::Metadata& metadata = file.metadata();
   reject_unsupported(file, arch);
 
@@ -95,7 +84,7 @@ nlohmann::json hf_config(const gguf::File& file) {
     fail(file, fmt::format("\"{}.vocab_size\" is {} but \"token_embd.weight\" has {} rows", arch, *stated, vocab_size));
 
   nlohmann::json config = {
-      {"architectures", {architecture.hf_name}},
+      {"architectures", {std::string(architecture.hf_name)}},
       {"model_type", arch},
       {"vocab_size", vocab_size},
       {"hidden_size", positive(metadata, arch + ".embedding_length")},

@@ -7,18 +7,13 @@
 #include <string>
 
 #include "tunepipe/gguf.hpp"
+#include "tunepipe/gguf_names.hpp"
 #include "tunepipe/model.hpp"
 
 namespace tp::gguf_model {
 
-struct GgufArchitecture {
-  std::string name;          // general.architecture, e.g. "llama"
-  std::string hf_name;       // e.g. "LlamaForCausalLM"
-  bool permuted_qk = false;  // llama.cpp's converter reorders q/k rows for its rotary layout
-};
-
 // general.architecture's entry; throws tp::Error listing the supported ones.
-GgufArchitecture architecture_of(const gguf::File& file);
+const gguf::Architecture& architecture_of(const gguf::File& file);
 
 // The config.json object transformers derives from the file (and the token ids
 // generation stops at: EOS, end of turn, end of message).

@@ -21,7 +21,7 @@ namespace tp::gguf_model {
 namespace {
 
 const auto kPath = path_key("path", PathKind::ExistingFile, std::nullopt,
-                            "GGUF model file (llama.cpp, Ollama, LM Studio), any quantization the SDK dequantizes")
+                            "GGUF model file (llama.cpp, Ollama, LM Studio): F32, F16, BF16, Q4_0-Q8_0 or Q2_K-Q6_K tensors")
                        .require();
 // The weights are dequantized whatever the file stores: bf16 keeps training and
 // generation at half the memory of fp32 and is what llama.cpp computes near.

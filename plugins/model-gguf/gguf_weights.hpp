@@ -5,7 +5,8 @@
 // order where llama.cpp's converter permuted them.
 #include <memory>
 
-#include "gguf_architecture.hpp"
+#include "tunepipe/gguf.hpp"
+#include "tunepipe/gguf_names.hpp"
 #include "weight_source.hpp"
 
 namespace tp::gguf_model {
@@ -14,7 +15,7 @@ class GgufWeights : public decoder::WeightSource {
  public:
   // `heads` / `kv_heads`: the attention's head counts, for undoing the q/k
   // permutation.
-  GgufWeights(std::shared_ptr<const gguf::File> file, const GgufArchitecture& architecture, std::int64_t heads,
+  GgufWeights(std::shared_ptr<const gguf::File> file, const gguf::Architecture& architecture, std::int64_t heads,
               std::int64_t kv_heads);
 
   bool contains(const std::string& name) const override;
@@ -26,11 +27,8 @@ class GgufWeights : public decoder::WeightSource {
 
  private:
   std::shared_ptr<const gguf::File> file_;
-  GgufArchitecture architecture_;
+  gguf::Architecture architecture_;
   std::int64_t heads_, kv_heads_;
 };
-
-// llama.cpp's name of an HF weight name; empty when it has none.
-std::string gguf_tensor_name(const std::string& hf_name);
 
 }  // namespace tp::gguf_model

@@ -28,6 +28,7 @@ const std::vector<Command>& commands() {
       {"generate", "complete a prompt with a model (greedy or sampled, KV cache)", nullptr},
       {"chat", "talk to a model turn by turn in its chat template", nullptr},
       {"merge", "fold an adapter into a model's weights and write an HF checkpoint folder", nullptr},
+      {"export", "write a GGUF base with its adapter merged as a GGUF file (and an Ollama Modelfile)", nullptr},
   };
   return all;
 }

@@ -1,0 +1,88 @@
+// `tunepipe export`: a GGUF base with its adapter merged, written back as a
+// GGUF file for llama.cpp / Ollama, with an Ollama Modelfile beside it.
+#include <ATen/core/grad_mode.h>
+#include <fmt/format.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "cli/command.hpp"
+#include "gguf_export.hpp"
+#include "model_commands.hpp"
+#include "model_loading.hpp"
+#include "ollama_modelfile.hpp"
+#include "plugins/plugin_call.hpp"
+#include "tunepipe/atomic_file.hpp"
+#include "tunepipe/error.hpp"
+#include "tunepipe/gguf_magic.hpp"
+
+namespace tp::core::cli {
+namespace po = boost::program_options;
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr const char* kUsage =
+    "--model FILE.gguf [--adapter DIR] --format gguf --out OUT.gguf [--type f32|f16|bf16|q8_0|q4_0] "
+    "[--chat-template FILE.jinja] [--force]";
+
+std::string read_text(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error(Location{path.string()}, "cannot be read");
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// OUT.gguf → OUT.Modelfile, beside it.
+fs::path modelfile_beside(const fs::path& out) { return fs::path(out).replace_extension(".Modelfile"); }
+
+}  // namespace
+
+int run_command_export(const std::vector<std::string>& args) {
+  po::options_description options("export options");
+  options.add_options()("model", po::value<std::string>()->required(), "the GGUF file the adapter was trained on")(
+      "adapter", po::value<std::string>(), "LoRA adapter folder to merge into the weights first")(
+      "format", po::value<std::string>()->required(), "gguf (the merged model as one GGUF file)")(
+      "out", po::value<std::string>()->required(), "the GGUF file to write (an Ollama Modelfile goes beside it)")(
+      "type", po::value<std::string>()->default_value("f16"),
+      "how the matrices are stored: f32, f16, bf16, q8_0 or q4_0 (norms and biases stay f32)")(
+      "chat-template", po::value<std::string>(), "a Jinja file to store as tokenizer.chat_template (default: the "
+                                                 "base file's own)")(
+      "force", "replace --out (and its Modelfile) when they exist");
+  const ParsedArgs parsed = parse_command_line("export", kUsage, options, {}, args);
+  if (parsed.help_shown) return 0;
+  const po::variables_map& values = parsed.values;
+  if (values["format"].as<std::string>() != "gguf")
+    throw UsageError(fmt::format("--format {} is not supported (supported: gguf)", values["format"].as<std::string>()));
+  const fs::path model_path = values["model"].as<std::string>();
+  if (!gguf::is_gguf_file(model_path))
+    throw Error(Location{model_path.string()},
+                "not a GGUF file: export --format gguf writes a GGUF base back with its adapter; for an HF checkpoint "
+                "folder, merge the adapter (tunepipe merge) and convert the merged folder with llama.cpp's "
+                "convert_hf_to_gguf.py");
+  GgufExportOptions export_options;
+  export_options.type = export_type_named(values["type"].as<std::string>());
+  if (values.count("chat-template")) export_options.chat_template = read_text(values["chat-template"].as<std::string>());
+  const fs::path out = values["out"].as<std::string>();
+  const fs::path modelfile = modelfile_beside(out);
+  if (!values.count("force"))
+    for (const fs::path& path : {out, modelfile})
+      if (fs::exists(path)) throw Error(Location{path.string()}, "already exists: choose another --out, or pass --force");
+
+  // Loaded in fp32 so the merged sum is rounded once, to the type written.
+  const LoadedModel loaded = load_model(model_path.string(), "fp32", "cpu", adapter_option(values));
+  const at::NoGradGuard no_grad;
+  if (loaded.adapter) call_plugin("adapter", loaded.adapter_plugin, [&] { loaded.adapter->merge(); });
+  const auto source = gguf::File::open(model_path);
+  write_gguf_export(*loaded.model, *source, export_options, out);
+
+  const std::optional<std::string> chat_template =
+      export_options.chat_template ? export_options.chat_template
+                                   : source->metadata().find_string("tokenizer.chat_template");
+  write_file_atomically(modelfile, ollama_modelfile(out.filename().string(), chat_template, source->metadata()));
+  fmt::print("wrote {} ({}) and {}\n", out.string(), values["type"].as<std::string>(), modelfile.string());
+  return 0;
+}
+
+}  // namespace tp::core::cli

@@ -1,0 +1,28 @@
+#pragma once
+// A model (a GGUF base with its adapter merged) written back as a GGUF file
+// llama.cpp and Ollama load: the source file's metadata (tokenizer, chat
+// template, BOS/EOS/EOT ids, architecture keys) with the merged weights in
+// llama.cpp's names and row order, encoded as the type asked for.
+#include <filesystem>
+#include <optional>
+#include <string>
+
+#include "tunepipe/causal_lm.hpp"
+#include "tunepipe/gguf.hpp"
+
+namespace tp::core::cli {
+
+struct GgufExportOptions {
+  gguf::GgmlType type = gguf::GgmlType::F16;  // of the matrices; norms and biases stay F32, as llama.cpp keeps them
+  std::optional<std::string> chat_template;   // replaces tokenizer.chat_template when given
+};
+
+// "f32" | "f16" | "bf16" | "q8_0" | "q4_0"; throws tp::UsageError naming the choices otherwise.
+gguf::GgmlType export_type_named(const std::string& name);
+
+// Writes `out` (through a temporary file renamed at the end). Throws tp::Error
+// naming the tensor or key when the source file and the model disagree.
+void write_gguf_export(const CausalLM& model, const gguf::File& source, const GgufExportOptions& options,
+                       const std::filesystem::path& out);
+
+}  // namespace tp::core::cli
