@@ -1,0 +1,97 @@
+"""Our GGUF exports in their real consumer, llama.cpp (through llama-cpp-python, built from PyPI's source
+distribution: `pip install llama-cpp-python==0.3.36`, about 20 minutes on 2 cores). Skipped when it is not
+installed; setup does not install it yet (see README, "Back to llama.cpp and Ollama").
+
+llama.cpp runs with an fp32 KV cache, so the difference to our fp32 logits is only the kernels' summation order.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from gguf import GGMLQuantizationType as Q
+from safetensors.torch import load_file
+
+from gguf_files import SMOLLM2, needs_smollm2
+from gguf_models import VARIANTS, VOCAB, random_weights, train_bpe, write_gguf
+from reference_models import relative_error
+from tunepipe_env import BIN, needs_quickstart, run_tunepipe, write_quickstart_pipeline
+
+llama_cpp = pytest.importorskip("llama_cpp", reason="llama-cpp-python is not installed")
+pytestmark = pytest.mark.skipif(not BIN.is_file(), reason=f"tunepipe executable not found at {BIN}")
+
+GGML_TYPE_F32 = 0
+# llama.cpp's CPU kernels against ours, both fp32: they differ only in summation order.
+LOGITS_TOLERANCE = 1e-4
+
+
+def llama(path: Path):
+    return llama_cpp.Llama(model_path=str(path), n_ctx=512, logits_all=True, verbose=False, n_threads=2,
+                           type_k=GGML_TYPE_F32, type_v=GGML_TYPE_F32)
+
+
+def llama_logits(model, ids: list[int]) -> torch.Tensor:
+    model.reset()
+    model.eval(ids)
+    return torch.from_numpy(np.array(model.scores[:len(ids)], dtype=np.float32))
+
+
+def our_logits(path: Path, ids: list[int], tmp_path: Path, *extra) -> torch.Tensor:
+    out = tmp_path / "logits.safetensors"
+    result = run_tunepipe("forward", "--model", path, "--out", out, "--dtype", "fp32", *extra,
+                          input=" ".join(map(str, ids)) + "\n")
+    assert result.returncode == 0, result.stderr
+    return load_file(out)["logits"][0]
+
+
+def export(base: Path, out: Path, *extra) -> Path:
+    result = run_tunepipe("export", "--model", base, "--format", "gguf", "--out", out, *extra)
+    assert result.returncode == 0, result.stderr
+    return out
+
+
+@needs_quickstart
+def test_llama_cpp_computes_the_merged_export_as_we_compute_base_and_adapter(tmp_path):
+    arch, tied, bias, head_dim = VARIANTS["llama"]
+    base = write_gguf(tmp_path / "base.gguf", arch, random_weights(arch, tied=tied, bias=bias, head_dim=head_dim,
+                                                                   seed=21), Q.Q8_0, train_bpe())
+    pipeline = write_quickstart_pipeline(tmp_path, "llama-cpp", [{"plugin": "console"}],
+                                         trainer={"max_steps": 3, "logging_steps": 1, "learning_rate": 0.05},
+                                         evaluator={"limit": 1},
+                                         model={"plugin": "gguf", "path": str(base), "dtype": "fp32"})
+    result = run_tunepipe("run", pipeline)
+    assert result.returncode == 0, result.stderr
+    adapter = tmp_path / "run" / "adapter"
+    exported = export(base, tmp_path / "merged.gguf", "--adapter", adapter, "--type", "f32")
+    model = llama(exported)
+    for seed in range(3):
+        ids = torch.randint(0, VOCAB, (40,), generator=torch.Generator().manual_seed(seed)).tolist()
+        error = relative_error(llama_logits(model, ids), our_logits(base, ids, tmp_path, "--adapter", adapter))
+        print(f"llama.cpp on the f32 export vs tunepipe base + adapter, sequence {seed}: max relative error {error:.2e}")
+        assert error <= LOGITS_TOLERANCE
+
+
+@needs_smollm2
+def test_smollm2_exported_answers_in_llama_cpp_as_in_tunepipe(tmp_path):
+    """The real model exported in f32 and f16: llama.cpp tokenizes the ChatML prompt as we do, and its greedy
+    32 tokens equal ours."""
+    prompt = "<|im_start|>user\nName three colours of the rainbow.<|im_end|>\n<|im_start|>assistant\n"
+    for kind in ("f32", "f16"):
+        exported = export(SMOLLM2, tmp_path / f"smollm2-{kind}.gguf", "--type", kind)
+        model = llama(exported)
+        ids = model.tokenize(prompt.encode(), add_bos=False, special=True)
+        ours = run_tunepipe("tokenize", "--model", exported, "--text", prompt)
+        assert [int(t) for t in ours.stdout.split()] == ids
+        expected = []
+        for token in model.generate(ids, top_k=1, top_p=1.0, temp=0.0, repeat_penalty=1.0):
+            if token == model.token_eos() or len(expected) == 32:
+                break
+            expected.append(token)
+        result = run_tunepipe("generate", "--model", exported, "--dtype", "fp32", "--prompt-ids",
+                              " ".join(map(str, ids)), "--max-new-tokens", "32", "--print-ids")
+        assert result.returncode == 0, result.stderr
+        answer = [int(t) for t in result.stdout.split()]
+        print(f"{kind}: llama.cpp {expected}\n{kind}: tunepipe  {answer}")
+        assert answer[:len(expected)] == expected
