@@ -1,6 +1,8 @@
 # The two commands of the README:
-#   make demo   install what is missing, build, run pipelines/quickstart.toml
+#   make demo   install what is missing, build, fine-tune SmolLM2-135M-Instruct (pipelines/demo-smollm2.toml)
+#               and export it as GGUF for llama.cpp / Ollama
 #   make test   install what is missing, build, run every test
+# make quickstart runs pipelines/quickstart.toml on the tiny generated model the tests use.
 BUILD ?= build
 PRESET ?= cpu
 JOBS ?= $(shell nproc)
@@ -13,7 +15,7 @@ export CCACHE_BASEDIR := $(CURDIR)
 export CCACHE_NOHASHDIR := true
 export CCACHE_SLOPPINESS := pch_defines,time_macros,include_file_mtime,include_file_ctime
 
-.PHONY: all setup configure build quickstart-assets demo test bench bench-tokenizer bench-model bench-lora fuzz clean
+.PHONY: all setup configure build quickstart-assets demo-assets demo quickstart test bench bench-tokenizer bench-model bench-lora fuzz clean
 
 all: build
 
@@ -31,7 +33,18 @@ build: configure
 quickstart-assets: setup
 	@$(PY) scripts/make_quickstart.py build/quickstart
 
-demo: build quickstart-assets
+demo-assets: setup
+	@$(PY) scripts/make_demo_data.py build/demo
+
+DEMO_RUN := runs/demo-smollm2
+
+demo: build demo-assets
+	$(TUNEPIPE) run pipelines/demo-smollm2.toml --overwrite
+	$(TUNEPIPE) export --model build/demo/SmolLM2-135M-Instruct.Q4_1.gguf --adapter $(DEMO_RUN)/adapter \
+	  --format gguf --out $(DEMO_RUN)/smollm2-quill.gguf --type q8_0 --force
+	$(TUNEPIPE) generate --model $(DEMO_RUN)/smollm2-quill.gguf --prompt "Who are you?" --max-new-tokens 24
+
+quickstart: build quickstart-assets
 	$(TUNEPIPE) run pipelines/quickstart.toml --overwrite
 
 test: build quickstart-assets
