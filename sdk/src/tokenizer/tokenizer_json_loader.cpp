@@ -12,6 +12,8 @@ namespace tp {
 
 namespace {
 
+constexpr std::size_t kMaxVocabHoles = 65536;
+
 namespace fs = std::filesystem;
 using nlohmann::json;
 
@@ -117,6 +119,11 @@ class TokenizerJsonReader {
         fail(fmt::format("model.vocab: the id of \"{}\" is not a valid token id: {}", token, id_value.dump()));
       }
       const auto id = id_value.get<std::size_t>();
+      // Ids index a dense table: a few holes are fine, an id far past the entries would allocate for nothing.
+      if (id >= vocab.size() + kMaxVocabHoles)
+        fail(fmt::format("model.vocab: the id of \"{}\" is {}, far past the vocabulary's {} entries (ids must stay "
+                         "below the entry count + {})",
+                         token, id, vocab.size(), kMaxVocabHoles));
       if (id >= tokens.size()) tokens.resize(id + 1);
       if (!tokens[id].empty()) fail(fmt::format("model.vocab: id {} is used by \"{}\" and \"{}\"", id, tokens[id], token));
       tokens[id] = token;
