@@ -163,3 +163,16 @@ VARIANTS = {
     "qwen2-tied": ("qwen2", True, True, None),
     "qwen3": ("qwen3", True, False, 128),
 }
+
+
+def train_lora_on(base: Path, folder: Path) -> Path:
+    """The quickstart pipeline's LoRA, 3 steps at a high learning rate, on the GGUF file `base` in fp32 (the
+    quickstart data: build/quickstart must exist); the adapter folder it writes under folder/run."""
+    from tunepipe_env import run_tunepipe, write_quickstart_pipeline
+    pipeline = write_quickstart_pipeline(folder, base.stem, [{"plugin": "console"}],
+                                         trainer={"max_steps": 3, "logging_steps": 1, "learning_rate": 0.05},
+                                         evaluator={"limit": 1},
+                                         model={"plugin": "gguf", "path": str(base), "dtype": "fp32"})
+    result = run_tunepipe("run", pipeline)
+    assert result.returncode == 0, result.stderr
+    return folder / "run" / "adapter"

@@ -16,9 +16,9 @@ from gguf import GGMLQuantizationType as Q
 from safetensors.torch import load_file
 from transformers import AutoModelForCausalLM
 
-from gguf_models import VARIANTS, VOCAB, random_weights, train_bpe, write_gguf
+from gguf_models import VARIANTS, VOCAB, random_weights, train_bpe, train_lora_on, write_gguf
 from reference_models import relative_error
-from tunepipe_env import BIN, needs_quickstart, run_tunepipe, write_quickstart_pipeline
+from tunepipe_env import BIN, needs_quickstart, run_tunepipe
 
 CHATML = ("{% for m in messages %}<|im_start|>{{ m['role'] }}\n{{ m['content'] }}<|im_end|>\n{% endfor %}"
           "{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}")
@@ -37,13 +37,7 @@ def trained(tmp_path_factory):
     arch, tied, bias, head_dim = VARIANTS["llama"]
     weights = random_weights(arch, tied=tied, bias=bias, head_dim=head_dim, seed=11)
     base = write_gguf(folder / "base.gguf", arch, weights, Q.Q8_0, train_bpe(), chat_template=CHATML)
-    pipeline = write_quickstart_pipeline(folder, "export", [{"plugin": "console"}],
-                                         trainer={"max_steps": 3, "logging_steps": 1, "learning_rate": 0.05},
-                                         evaluator={"limit": 1},
-                                         model={"plugin": "gguf", "path": str(base), "dtype": "fp32"})
-    result = run_tunepipe("run", pipeline)
-    assert result.returncode == 0, result.stderr
-    return base, folder / "run" / "adapter"
+    return base, train_lora_on(base, folder)
 
 
 def export(base: Path, adapter: Path | None, out: Path, *extra) -> Path:

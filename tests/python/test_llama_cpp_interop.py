@@ -15,9 +15,9 @@ from gguf import GGMLQuantizationType as Q
 from safetensors.torch import load_file
 
 from gguf_files import SMOLLM2, needs_smollm2
-from gguf_models import VARIANTS, VOCAB, random_weights, train_bpe, write_gguf
+from gguf_models import VARIANTS, VOCAB, random_weights, train_bpe, train_lora_on, write_gguf
 from reference_models import relative_error
-from tunepipe_env import BIN, needs_quickstart, run_tunepipe, write_quickstart_pipeline
+from tunepipe_env import BIN, needs_quickstart, run_tunepipe
 
 try:
     import llama_cpp
@@ -62,13 +62,7 @@ def test_llama_cpp_computes_the_merged_export_as_we_compute_base_and_adapter(tmp
     arch, tied, bias, head_dim = VARIANTS["llama"]
     base = write_gguf(tmp_path / "base.gguf", arch, random_weights(arch, tied=tied, bias=bias, head_dim=head_dim,
                                                                    seed=21), Q.Q8_0, train_bpe())
-    pipeline = write_quickstart_pipeline(tmp_path, "llama-cpp", [{"plugin": "console"}],
-                                         trainer={"max_steps": 3, "logging_steps": 1, "learning_rate": 0.05},
-                                         evaluator={"limit": 1},
-                                         model={"plugin": "gguf", "path": str(base), "dtype": "fp32"})
-    result = run_tunepipe("run", pipeline)
-    assert result.returncode == 0, result.stderr
-    adapter = tmp_path / "run" / "adapter"
+    adapter = train_lora_on(base, tmp_path)
     exported = export(base, tmp_path / "merged.gguf", "--adapter", adapter, "--type", "f32")
     model = llama(exported)
     for seed in range(3):
