@@ -18,25 +18,35 @@ from pathlib import Path
 def product_flops(a, b, repeats: int) -> float:
     import torch
 
+    def synchronize():
+        if a.is_cuda:
+            torch.cuda.synchronize(a.device)
+
     torch.mm(a, b)  # warm-up: thread pool and kernel choice
+    synchronize()
     best = float("inf")
     for _ in range(repeats):
         start = time.perf_counter()
         torch.mm(a, b)
+        synchronize()
         best = min(best, time.perf_counter() - start)
     return 2.0 * a.shape[0] * a.shape[1] * b.shape[1] / best
 
 
-def ceiling_flops(hidden: int, intermediate: int, tokens: int, dtype: str, threads: int, repeats: int = 5) -> float:
-    """bf16: the faster of a bf16 product and an fp32 one on the widened values, since on CPUs without
-    native bf16 arithmetic the latter is how the fastest code multiplies bf16 matrices."""
+def ceiling_flops(hidden: int, intermediate: int, tokens: int, dtype: str, threads: int, repeats: int = 5,
+                  device: str = "cpu") -> float:
+    """bf16 on a CPU: the faster of a bf16 product and an fp32 one on the widened values, since on CPUs
+    without native bf16 arithmetic the latter is how the fastest code multiplies bf16 matrices. On a GPU the
+    product in the run's own dtype (fp32 without TF32, torch's default)."""
     import torch
 
     torch.set_num_threads(threads)
-    a = torch.randn(tokens, hidden)
-    b = torch.randn(hidden, intermediate)
+    a = torch.randn(tokens, hidden, device=device)
+    b = torch.randn(hidden, intermediate, device=device)
     if dtype == "fp32":
         return product_flops(a, b, repeats)
+    if device != "cpu":
+        return product_flops(a.bfloat16(), b.bfloat16(), repeats)
     return max(product_flops(a.bfloat16(), b.bfloat16(), repeats), product_flops(a, b, repeats))
 
 

@@ -32,13 +32,15 @@ class StepTimes(TrainerCallback):
 
 def main():
     model_dir, rows_file, dtype, steps, batch, checkpointing, out_dir = sys.argv[1:8]
+    device = sys.argv[8] if len(sys.argv) > 8 else "cpu"
     dtypes = {"fp32": torch.float32, "bf16": torch.bfloat16}
     model = AutoModelForCausalLM.from_pretrained(model_dir, dtype=dtypes[dtype])
     model = get_peft_model(model, LoraConfig(r=8, lora_alpha=16, lora_dropout=0.0, target_modules=[
         "q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]))
     rows = Rows(rows_file)
     args = TrainingArguments(output_dir=out_dir, per_device_train_batch_size=int(batch), max_steps=int(steps),
-                             learning_rate=1e-4, logging_steps=1, report_to=[], save_strategy="no", use_cpu=True,
+                             learning_rate=1e-4, logging_steps=1, report_to=[], save_strategy="no",
+                             use_cpu=device == "cpu",
                              gradient_checkpointing=checkpointing == "1", dataloader_num_workers=0, seed=42)
     times = StepTimes()
     trainer = Trainer(model=model, args=args, train_dataset=rows, callbacks=[times],
@@ -48,8 +50,11 @@ def main():
     if len(times.ends) < 2:
         sys.exit("lora_reference.py: time at least 2 steps (the first is not timed)")
     seconds = (times.ends[-1] - times.ends[0]) / (len(times.ends) - 1)  # steps after the first
-    print(json.dumps({"tokens_per_s": tokens_per_step / seconds,
-                      "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+    result = {"tokens_per_s": tokens_per_step / seconds,
+              "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+    if device != "cpu":
+        result["cuda_peak_allocated_mib"] = torch.cuda.max_memory_allocated() / 2 ** 20
+    print(json.dumps(result))
 
 
 if __name__ == "__main__":

@@ -20,6 +20,9 @@ SHAPES = {
     # Qwen/Qwen2-0.5B's config.json
     "qwen2-0.5b": dict(_QWEN2, hidden_size=896, intermediate_size=4864, num_hidden_layers=24,
                        num_attention_heads=14, num_key_value_heads=2),
+    # Qwen/Qwen2-1.5B's config.json
+    "qwen2-1.5b": dict(_QWEN2, hidden_size=1536, intermediate_size=8960, num_hidden_layers=28,
+                       num_attention_heads=12, num_key_value_heads=2),
     # for checking the benchmark itself in seconds
     "tiny": dict(_QWEN2, hidden_size=64, intermediate_size=128, num_hidden_layers=2, num_attention_heads=4,
                  num_key_value_heads=2),

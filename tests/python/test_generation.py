@@ -10,6 +10,7 @@ import shutil
 
 import pytest
 
+from devices import DEVICES
 from template_render import conversation
 from tunepipe_env import QUICKSTART, REPO, needs_quickstart, run_tunepipe
 
@@ -83,14 +84,16 @@ def multi_token_stop(tokenizer, completion):
     pytest.fail(f"no two printable tokens in a row in {completion}")
 
 
+@pytest.mark.parametrize("device", DEVICES)
 @pytest.mark.parametrize("architecture", ["qwen2", "llama"])
-def test_greedy_continuation_matches_transformers(tmp_path, architecture):
-    model = write_checkpoint(tmp_path, architecture)
+def test_greedy_continuation_matches_transformers(tmp_path, architecture, device):
+    model = write_checkpoint(tmp_path, architecture).to(device)
     prompt = [5, 17, 42, 99, 3, 250, 7]
-    expected = model.generate(torch.tensor([prompt]), attention_mask=torch.ones(1, len(prompt), dtype=torch.long),
+    expected = model.generate(torch.tensor([prompt], device=device),
+                              attention_mask=torch.ones(1, len(prompt), dtype=torch.long, device=device),
                               max_new_tokens=32, do_sample=False)[0, len(prompt):].tolist()
     out = run_tunepipe("generate", "--model", tmp_path, "--prompt-ids", " ".join(map(str, prompt)),
-                       "--max-new-tokens", "32", "--greedy", "--print-ids", "--device", "cpu", check=True).stdout
+                       "--max-new-tokens", "32", "--greedy", "--print-ids", "--device", device, check=True).stdout
     assert [int(t) for t in out.split()] == expected
 
 

@@ -19,6 +19,7 @@ from tokenizers import Tokenizer, models, pre_tokenizers, trainers
 from transformers import (AutoModelForCausalLM, DynamicCache, Ernie4_5Config, LlamaConfig, Qwen2Config,
                           Qwen3Config)
 
+from devices import DEVICES, GPU, on
 from tunepipe_env import BIN, run_tunepipe
 from reference_models import randomize, relative_error
 
@@ -117,7 +118,7 @@ def forward(folder: Path, tmp_path: Path, sequences, *extra, labels=None) -> dic
 
 @torch.no_grad()
 def reference_logits(model, sequence):
-    return model(torch.tensor([sequence])).logits[0]
+    return model(torch.tensor([sequence], device=model.device)).logits[0].cpu()
 
 
 def check_rows(ours: torch.Tensor, mask: torch.Tensor, model, name: str, what: str, tolerance=RELATIVE_TOLERANCE):
@@ -129,11 +130,14 @@ def check_rows(ours: torch.Tensor, mask: torch.Tensor, model, name: str, what: s
         assert error <= tolerance, f"{name} {what}, sequence {row}: relative error {error:.2e}"
 
 
+@pytest.mark.parametrize("device", DEVICES)
 @pytest.mark.parametrize("name", list(VARIANTS))
-def test_logits_and_loss_match_transformers(name, checkpoints, tmp_path):
+def test_logits_and_loss_match_transformers(name, device, checkpoints, tmp_path):
+    """On a GPU both sides run there (cuBLAS, no TF32: torch's default for fp32 matmuls)."""
     folder, model = checkpoints(name)
+    model = on(model, device)
     labels = [labels_for(s) for s in SEQUENCES]
-    ours = forward(folder, tmp_path, SEQUENCES, labels=labels)
+    ours = forward(folder, tmp_path, SEQUENCES, "--device", device, labels=labels)
     ids, mask, positions = padded_batch(SEQUENCES)
     assert torch.equal(ours["attention_mask"], mask)
     check_rows(ours["logits"], mask, model, name, "batch")
@@ -142,16 +146,18 @@ def test_logits_and_loss_match_transformers(name, checkpoints, tmp_path):
     for row, row_labels in enumerate(labels):
         padded_labels[row, ids.shape[1] - len(row_labels):] = torch.tensor(row_labels)
     with torch.no_grad():
-        reference = model(ids, attention_mask=mask, position_ids=positions, labels=padded_labels).loss
+        reference = model(ids.to(device), attention_mask=mask.to(device), position_ids=positions.to(device),
+                          labels=padded_labels.to(device)).loss
     print(f"{name} loss: ours {ours['loss'].item():.6f}, transformers {reference.item():.6f}")
     assert ours["loss"].item() == pytest.approx(reference.item(), rel=1e-5)
 
 
+@pytest.mark.parametrize("device", DEVICES)
 @pytest.mark.parametrize("name", ["qwen2-bias", "llama3-rope", "ernie4_5", "qwen3"])
-def test_incremental_decoding_equals_full_recomputation(name, checkpoints, tmp_path):
+def test_incremental_decoding_equals_full_recomputation(name, device, checkpoints, tmp_path):
     folder, model = checkpoints(name)
-    full = forward(folder, tmp_path, SEQUENCES)["logits"]
-    stepped = forward(folder, tmp_path, SEQUENCES, "--incremental", "--prefill", "4")["logits"]
+    full = forward(folder, tmp_path, SEQUENCES, "--device", device)["logits"]
+    stepped = forward(folder, tmp_path, SEQUENCES, "--device", device, "--incremental", "--prefill", "4")["logits"]
     _, mask, _ = padded_batch(SEQUENCES)
     kept = mask.bool()
     assert relative_error(stepped[kept], full[kept]) <= 1e-5
@@ -207,6 +213,19 @@ def test_bf16_matches_transformers_with_the_same_attention_kernel(name, kernels,
     error = relative_error(ours, expected)
     print(f"{name} bf16 ({kernels}): max relative error {error:.2e}")
     assert error <= (1e-3 if kernels == "aten" else 2 ** -8)
+
+
+@GPU
+@pytest.mark.parametrize("name", ["qwen2-bias", "llama", "qwen3"])
+def test_bf16_on_the_gpu_matches_transformers_on_the_gpu(name, checkpoints, tmp_path):
+    """cuBLAS bf16 products on both sides and sdpa attention, as ours: at most one bf16 step apart."""
+    folder, _ = checkpoints(name)
+    ours = forward(folder, tmp_path, SEQUENCES[:1], "--dtype", "bf16", "--device", "cuda")["logits"][0]
+    reference = AutoModelForCausalLM.from_pretrained(folder, dtype=torch.bfloat16, attn_implementation="sdpa")
+    expected = reference_logits(reference.to("cuda").eval(), SEQUENCES[0]).float()
+    error = relative_error(ours.float(), expected)
+    print(f"{name} bf16 on the GPU: max relative error {error:.2e}")
+    assert error <= 2 ** -8
 
 
 def test_an_unknown_bf16_kernel_choice_is_an_error_naming_the_choices(checkpoints, tmp_path, monkeypatch):

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from devices import DEVICES
 from tunepipe_env import BIN, QUICKSTART, REPO, needs_quickstart, run_tunepipe, toml_value
 
 torch = pytest.importorskip("torch")
@@ -30,12 +31,13 @@ pytestmark = needs_quickstart
 LORA = {"r": 8, "alpha": 16, "target_modules": ["all-linear"]}
 
 
-def write_pipeline(directory: Path, adapter: dict, trainer: dict) -> Path:
-    """The quickstart's data, template and model with this adapter and trainer, no evaluator, a jsonl sink."""
+def write_pipeline(directory: Path, adapter: dict, trainer: dict, device: str = "cpu") -> Path:
+    """The quickstart's data, template and model (on `device`) with this adapter and trainer, no evaluator, a
+    jsonl sink."""
     quickstart = tomllib.loads((REPO / "pipelines" / "quickstart.toml").read_text("utf-8"))
     sections = {
         "pipeline": {"name": "training-test", "output_dir": str(directory / "run"), "seed": 42},
-        "model": {"plugin": "hf", "path": str(QUICKSTART / "model")},
+        "model": {"plugin": "hf", "path": str(QUICKSTART / "model"), "device": device},
         "dataset": {"plugin": "jsonl", "train": str(QUICKSTART / "data" / "train.jsonl"),
                     "test": str(QUICKSTART / "data" / "test.jsonl")},
         "dataset.fields": quickstart["dataset"]["fields"],
@@ -74,7 +76,8 @@ class Rows(torch.utils.data.Dataset):
         return {"input_ids": row["input_ids"], "labels": row["labels"], "attention_mask": [1] * len(row["input_ids"])}
 
 
-def test_twenty_steps_equal_hf_trainer_with_peft(tmp_path):
+@pytest.mark.parametrize("device", DEVICES)
+def test_twenty_steps_equal_hf_trainer_with_peft(device, tmp_path):
     torch.manual_seed(0)
     base = transformers.AutoModelForCausalLM.from_pretrained(QUICKSTART / "model", dtype=torch.float32)
     model = peft.get_peft_model(base, peft.LoraConfig(r=8, lora_alpha=16, target_modules="all-linear", lora_dropout=0.0))
@@ -87,14 +90,14 @@ def test_twenty_steps_equal_hf_trainer_with_peft(tmp_path):
 
     trainer = {"max_steps": 20, "batch_size": 4, "grad_accum": 2, "learning_rate": 5e-3, "scheduler": "cosine",
                "warmup_steps": 3, "weight_decay": 0.01, "max_grad_norm": 0.5, "logging_steps": 1}
-    pipeline = write_pipeline(tmp_path, {**LORA, "init": str(tmp_path / "init")}, trainer)
+    pipeline = write_pipeline(tmp_path, {**LORA, "init": str(tmp_path / "init")}, trainer, device)
     run_tunepipe("run", pipeline, check=True)
     run_dir = tmp_path / "run"
 
     arguments = transformers.TrainingArguments(
         output_dir=str(tmp_path / "hf"), per_device_train_batch_size=4, gradient_accumulation_steps=2,
         learning_rate=5e-3, lr_scheduler_type="cosine", warmup_steps=3, weight_decay=0.01, max_grad_norm=0.5,
-        max_steps=20, logging_steps=1, seed=42, report_to=[], save_strategy="no", use_cpu=True)
+        max_steps=20, logging_steps=1, seed=42, report_to=[], save_strategy="no", use_cpu=device == "cpu")
     tokenizer = transformers.AutoTokenizer.from_pretrained(QUICKSTART / "model")
     hf = transformers.Trainer(model=model, args=arguments, train_dataset=Rows(run_dir / "tokenized" / "train.jsonl"),
                               data_collator=transformers.DataCollatorForSeq2Seq(tokenizer, padding=True))
@@ -110,7 +113,7 @@ def test_twenty_steps_equal_hf_trainer_with_peft(tmp_path):
         assert ours["grad_norm"][step] == pytest.approx(entry["grad_norm"], rel=1e-4), step
 
     final = load_file(run_dir / "adapter" / "adapter_model.safetensors")
-    reference = peft.get_peft_model_state_dict(model)
+    reference = {name: tensor.cpu() for name, tensor in peft.get_peft_model_state_dict(model).items()}
     assert sorted(final) == sorted(reference)
     for name, tensor in reference.items():
         error = ((final[name] - tensor).abs().max() / tensor.abs().max()).item()
