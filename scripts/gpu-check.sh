@@ -70,7 +70,9 @@ run() {
   log "machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
   nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader >&2 || true
   "$python" -c 'import torch, transformers, peft; print("torch", torch.__version__, "CUDA", torch.version.cuda,
-"| transformers", transformers.__version__, "| peft", peft.__version__, "| GPU", torch.cuda.get_device_name(0))' >&2
+"| transformers", transformers.__version__, "| peft", peft.__version__)' >&2
+  "$python" -c 'import sys, torch; sys.exit(0 if torch.cuda.is_available() else "gpu-check: torch sees no GPU here")'
+  c++ --version | head -1 >&2
 
   # Unpacked, not installed: the packages' files under one private root, found through the search paths below.
   local deps=/tmp/tunepipe-gpu-deps
