@@ -27,7 +27,7 @@ namespace {
 
 constexpr const char* kUsage =
     "--model DIR [--adapter DIR] --out FILE.safetensors [--dtype fp32|bf16|fp16] [--device cpu|cuda[:N]|auto] [--labels FILE] "
-    "[--incremental [--prefill N]] [--prefix FILE.safetensors] [--embeds] [--timings] < ids";
+    "[--position-ids FILE] [--incremental [--prefill N]] [--prefix FILE.safetensors] [--embeds] [--timings] < ids";
 
 using Rows = std::vector<std::vector<std::int64_t>>;
 
@@ -69,17 +69,18 @@ void check_ids(const Rows& rows, std::int64_t vocab_size) {
                     fmt::format("token id {} is outside the vocabulary [0, {})", id, vocab_size));
 }
 
-Rows read_labels(const std::string& path, const Rows& ids) {
+// One line of `what` (labels, position ids) per sequence, as long as it.
+Rows read_aligned_rows(const std::string& path, const Rows& ids, const char* what) {
   std::ifstream in(path);
-  if (!in) throw Error(Location{path}, "cannot read the labels file");
-  Rows labels = read_rows(in, path);
-  if (labels.size() != ids.size())
-    throw Error(Location{path}, fmt::format("{} label lines for {} sequences", labels.size(), ids.size()));
+  if (!in) throw Error(Location{path}, fmt::format("cannot read the {} file", what));
+  Rows rows = read_rows(in, path);
+  if (rows.size() != ids.size())
+    throw Error(Location{path}, fmt::format("{} lines of {} for {} sequences", rows.size(), what, ids.size()));
   for (std::size_t b = 0; b < ids.size(); ++b)
-    if (labels[b].size() != ids[b].size())
+    if (rows[b].size() != ids[b].size())
       throw Error(Location{path, static_cast<std::uint32_t>(b + 1)},
-                  fmt::format("{} labels for a sequence of {} tokens", labels[b].size(), ids[b].size()));
-  return labels;
+                  fmt::format("{} {} for a sequence of {} tokens", rows[b].size(), what, ids[b].size()));
+  return rows;
 }
 
 // Keys "layers.<i>.keys" / "layers.<i>.values", [batch or 1, kv_heads, prefix, head_dim] each.
@@ -103,6 +104,7 @@ at::Tensor next_token_loss(const at::Tensor& logits, const at::Tensor& labels) {
 
 struct ForwardRequest {
   at::Tensor ids, mask;
+  at::Tensor positions;  // given: rows of equal length, no mask (packed rows, as transformers takes them)
   bool incremental = false;
   std::int64_t prefill = 1;
   bool via_embeds = false;
@@ -117,7 +119,10 @@ at::Tensor run_forward(const CausalLM& model, const ForwardRequest& request) {
       input.inputs_embeds = model.embed(ids);
     else
       input.input_ids = ids;
-    input.attention_mask = request.mask.narrow(1, 0, begin + count);
+    if (request.positions.defined())
+      input.position_ids = request.positions.narrow(1, begin, count);
+    else
+      input.attention_mask = request.mask.narrow(1, 0, begin + count);
     input.cache = cache;
     input.layer_prefix = request.prefix;
     return input;
@@ -142,6 +147,9 @@ int run_command_forward(const std::vector<std::string>& args) {
       "auto (the checkpoint's own, from its config.json; fp32 when it names none), fp32, bf16 or fp16")(
       "device", po::value<std::string>()->default_value("cpu"), "cpu, cuda, cuda:N or auto")(
       "labels", po::value<std::string>(), "file with one line of labels per sequence (-100: not trained); adds loss")(
+      "position-ids", po::value<std::string>(),
+      "file with one line of position ids per sequence, all of one length; restarting positions pack several "
+      "samples into a row, each attending only to itself")(
       "incremental", "decode through the KV cache: --prefill tokens at once, then one token per step")(
       "prefill", po::value<std::int64_t>()->default_value(1), "with --incremental: tokens of the first step")(
       "prefix", po::value<std::string>(), "safetensors file with a per-layer key/value prefix (layers.<i>.keys/values)")(
@@ -171,6 +179,15 @@ int run_command_forward(const std::vector<std::string>& args) {
   if (request.prefill < 1) throw UsageError("--prefill must be at least 1");
   request.via_embeds = values.count("embeds") > 0;
   if (values.count("prefix")) request.prefix = read_prefix(values["prefix"].as<std::string>(), model->config().num_layers);
+  if (values.count("position-ids")) {
+    if (request.incremental)
+      throw UsageError("--position-ids is for a forward without the KV cache: drop --incremental");
+    const std::string path = values["position-ids"].as<std::string>();
+    for (const auto& row : rows)
+      if (static_cast<std::int64_t>(row.size()) != length)
+        throw Error(Location{path}, "with --position-ids every sequence has the same length (rows take no padding)");
+    request.positions = left_padded(read_aligned_rows(path, rows, "position ids"), length, 0);
+  }
 
   const at::NoGradGuard no_grad;
   const auto forward_start = Clock::now();
@@ -186,7 +203,8 @@ int run_command_forward(const std::vector<std::string>& args) {
   std::vector<std::pair<std::string, at::Tensor>> outputs{{"logits", logits.to(at::kFloat).cpu()},
                                                           {"attention_mask", request.mask}};
   if (values.count("labels")) {
-    const at::Tensor labels = left_padded(read_labels(values["labels"].as<std::string>(), rows), length, -100);
+    const at::Tensor labels =
+        left_padded(read_aligned_rows(values["labels"].as<std::string>(), rows, "labels"), length, -100);
     outputs.emplace_back("loss", next_token_loss(logits, labels).cpu());
   }
   safetensors::write(values["out"].as<std::string>(), outputs);

@@ -2,9 +2,10 @@
 
 namespace tp::decoder {
 
-AttentionPattern attention_pattern(const at::Tensor& padding, std::int64_t batch, std::int64_t cached,
-                                   std::int64_t tokens, std::int64_t prefix, const at::Device& device) {
-  if (!padding.defined() && prefix == 0) {
+AttentionPattern attention_pattern(const at::Tensor& padding, const at::Tensor& sequences, std::int64_t batch,
+                                   std::int64_t cached, std::int64_t tokens, std::int64_t prefix,
+                                   const at::Device& device) {
+  if (!padding.defined() && !sequences.defined() && prefix == 0) {
     if (cached == 0) return {at::Tensor(), tokens > 1};
     if (tokens == 1) return {};  // one new token sees everything cached
   }
@@ -16,6 +17,10 @@ AttentionPattern attention_pattern(const at::Tensor& padding, std::int64_t batch
   if (padding.defined()) {
     const at::Tensor kept = padding.to(device).to(at::kBool).view({batch, 1, 1, keys});
     allowed = (allowed & kept) | (key_position == query_position).view({1, 1, tokens, keys});
+  }
+  if (sequences.defined()) {
+    const at::Tensor sequence = sequences.to(device);
+    allowed = allowed & (sequence.view({batch, 1, tokens, 1}) == sequence.view({batch, 1, 1, tokens}));
   }
   allowed = allowed.expand({batch, 1, tokens, keys});
   if (prefix > 0)

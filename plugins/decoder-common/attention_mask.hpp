@@ -15,7 +15,10 @@ struct AttentionPattern {
 // `padding` is the stage's attention_mask [batch, cached + tokens] (1 keep, 0
 // pad) or undefined. A query whose keys are all padding (a left-padding row)
 // still sees itself, so its softmax stays finite; its output is never used.
-AttentionPattern attention_pattern(const at::Tensor& padding, std::int64_t batch, std::int64_t cached,
-                                   std::int64_t tokens, std::int64_t prefix, const at::Device& device);
+// `sequences` [batch, tokens] (packed rows, no padding or cache) limits each
+// query to the keys of its own sequence; undefined: one sequence per row.
+AttentionPattern attention_pattern(const at::Tensor& padding, const at::Tensor& sequences, std::int64_t batch,
+                                   std::int64_t cached, std::int64_t tokens, std::int64_t prefix,
+                                   const at::Device& device);
 
 }  // namespace tp::decoder

@@ -8,6 +8,7 @@
 #include "layer_checkpoint.hpp"
 #include "rms_norm.hpp"
 #include "tunepipe/linear.hpp"
+#include "tunepipe/packed_sequences.hpp"
 
 namespace tp::decoder {
 
@@ -34,8 +35,11 @@ at::Tensor DecoderCausalLM::hidden_states(const ForwardInput& input) const {
 
   at::Tensor position_ids = input.position_ids.defined() ? input.position_ids.to(hidden.device())
                                                          : derive_position_ids(input.attention_mask, shape, hidden.device());
+  const at::Tensor sequences = input.position_ids.defined() && !input.attention_mask.defined() && input.cache == nullptr
+                                   ? packed_sequence_ids(position_ids)
+                                   : at::Tensor();
   ForwardContext context{rotary_, rotary_.angles(position_ids, hidden.scalar_type()),
-                         attention_pattern(input.attention_mask, shape.batch, shape.cached, shape.tokens,
+                         attention_pattern(input.attention_mask, sequences, shape.batch, shape.cached, shape.tokens,
                                            shape.prefix, hidden.device())};
   const bool checkpoint = input.checkpoint_layers && at::GradMode::is_enabled() && input.cache == nullptr;
   if (input.cache != nullptr) {

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "tunepipe/error.hpp"
+#include "tunepipe/packed_sequences.hpp"
 
 namespace tp::prompt {
 namespace {
@@ -43,6 +44,10 @@ at::Tensor VirtualTokenLM::hidden_states(const ForwardInput& input) const {
 
 at::Tensor VirtualTokenLM::with_prepended_tokens(const ForwardInput& input) const {
   const std::int64_t batch = batch_of(input), tokens = tokens_of(input);
+  if (input.position_ids.defined() && !input.attention_mask.defined() && input.cache == nullptr &&
+      packed_sequence_ids(input.position_ids).defined())
+    throw Error("packed rows (several samples in a row) cannot take this adapter's virtual tokens: they are put "
+                "before each row, so only its first sample would see them; set [trainer] packing = false");
   ForwardInput extended = input;
   if (input.attention_mask.defined()) extended.attention_mask = ones_before(input.attention_mask, virtual_tokens_);
   if (input.position_ids.defined()) extended.position_ids = input.position_ids + virtual_tokens_;

@@ -164,6 +164,43 @@ def test_incremental_decoding_equals_full_recomputation(name, device, checkpoint
     check_rows(stepped, mask, model, name, "incremental")
 
 
+@pytest.mark.parametrize("device", DEVICES)
+@pytest.mark.parametrize("name", ["qwen2-bias", "llama3-rope", "qwen3"])
+def test_packed_rows_match_transformers_and_each_sample_alone(name, device, checkpoints, tmp_path):
+    """Rows of several samples whose position ids restart (packing): transformers reads them, with no attention
+    mask and no cache (use_cache=False), as block-diagonal causal attention, each sample seeing only itself."""
+    folder, model = checkpoints(name)
+    model = on(model, device)
+    extra = torch.randint(0, VOCAB, (10,), generator=torch.Generator().manual_seed(99)).tolist()
+    packed = [[SEQUENCES[0], SEQUENCES[1]], [SEQUENCES[2], extra]]  # 13 + 7 and 10 + 10 tokens
+    rows = [[token for sample in row for token in sample] for row in packed]
+    positions = [[p for sample in row for p in range(len(sample))] for row in packed]
+    (tmp_path / "positions.txt").write_text("".join(" ".join(map(str, row)) + "\n" for row in positions))
+    ours = forward(folder, tmp_path, rows, "--device", device, "--position-ids", tmp_path / "positions.txt")["logits"]
+
+    with torch.no_grad():
+        reference = model(torch.tensor(rows, device=device), position_ids=torch.tensor(positions, device=device),
+                          use_cache=False).logits
+    error = relative_error(ours, reference.cpu())
+    print(f"{name} packed rows: max relative error {error:.2e}")
+    assert error <= RELATIVE_TOLERANCE
+    for r, row in enumerate(packed):
+        start = 0
+        for sample in row:
+            alone = reference_logits(model, sample)
+            assert relative_error(ours[r, start:start + len(sample)], alone) <= RELATIVE_TOLERANCE, (r, start)
+            start += len(sample)
+
+
+def test_position_ids_need_rows_of_one_length(checkpoints, tmp_path):
+    folder, _ = checkpoints("llama")
+    (tmp_path / "positions.txt").write_text("0 1 2\n0 1\n")
+    result = run_tunepipe("forward", "--model", folder, "--out", tmp_path / "x.safetensors", "--position-ids",
+                          tmp_path / "positions.txt", input="1 2 3\n4 5\n")
+    assert result.returncode != 0
+    assert "with --position-ids every sequence has the same length" in result.stderr
+
+
 @pytest.mark.parametrize("name", ["qwen2-bias", "ernie4_5"])
 def test_inputs_embeds_equal_input_ids(name, checkpoints, tmp_path):
     folder, _ = checkpoints(name)

@@ -57,7 +57,10 @@ struct ForwardInput {
   at::Tensor input_ids;       // [batch, tokens] int64; or undefined when inputs_embeds is given
   at::Tensor inputs_embeds;   // [batch, tokens, hidden] (prompt-tuning prepends virtual tokens here)
   at::Tensor attention_mask;  // [batch, cached + tokens], 1 keep / 0 padding; undefined: all kept
-  at::Tensor position_ids;    // [batch, tokens]; undefined: derived from the mask and the cache
+  // [batch, tokens]; undefined: derived from the mask and the cache. Given
+  // with no attention_mask and no cache, positions that restart mark packed
+  // rows: each sample attends only to itself (tunepipe/packed_sequences.hpp).
+  at::Tensor position_ids;
   KVCache* cache = nullptr;   // when given, used and extended in place
   // Per layer, a key/value prefix [batch, kv_heads, prefix, head_dim] every
   // token attends to (P-tuning v2); empty: none.

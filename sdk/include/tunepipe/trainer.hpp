@@ -38,6 +38,7 @@ struct TrainingJob {
   std::vector<TokenizedSample> train;
   std::vector<TokenizedSample> eval;         // held out for the eval loss; may be empty
   std::int64_t pad_token_id = 0;             // input id of padding (its labels are ignored)
+  std::size_t max_length = 0;                // the template's max_length, no sample longer; 0: no limit
   ResumeRequest resume;
   RunIdentity identity;
   // Runs the pipeline's evaluators at this step (the trainer switches the

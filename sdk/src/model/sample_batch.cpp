@@ -10,10 +10,11 @@ std::int64_t trained_targets(const TokenizedSample& sample) {
                        [](std::int32_t label) { return label != kIgnoreLabel; });
 }
 
-Batch make_batch(std::span<const TokenizedSample> samples, std::span<const std::int64_t> rows, std::int64_t pad_id) {
+Batch make_batch(std::span<const TokenizedSample> samples, std::span<const std::int64_t> rows, std::int64_t pad_id,
+                 std::int64_t multiple) {
   std::size_t longest = 0;
   for (std::int64_t row : rows) longest = std::max(longest, samples[static_cast<std::size_t>(row)].input_ids.size());
-  const auto width = static_cast<std::int64_t>(longest);
+  const std::int64_t width = (static_cast<std::int64_t>(longest) + multiple - 1) / multiple * multiple;
   Batch batch;
   batch.input_ids = at::full({static_cast<std::int64_t>(rows.size()), width}, pad_id, at::kLong);
   batch.labels = at::full({static_cast<std::int64_t>(rows.size()), width}, kIgnoreLabel, at::kLong);
@@ -27,6 +28,41 @@ Batch make_batch(std::span<const TokenizedSample> samples, std::span<const std::
     }
     batch.tokens += static_cast<std::int64_t>(sample.input_ids.size());
     batch.targets += trained_targets(sample);
+  }
+  return batch;
+}
+
+Batch make_packed_batch(std::span<const TokenizedSample> samples, std::span<const PackedRow> rows,
+                        std::int64_t pad_id) {
+  const auto row_length = [&](const PackedRow& row) {
+    std::size_t length = 0;
+    for (std::int64_t index : row) length += samples[static_cast<std::size_t>(index)].input_ids.size();
+    return length;
+  };
+  std::size_t longest = 0;
+  for (const PackedRow& row : rows) longest = std::max(longest, row_length(row));
+  const auto width = static_cast<std::int64_t>(longest);
+  const auto count = static_cast<std::int64_t>(rows.size());
+  Batch batch;
+  batch.input_ids = at::full({count, width}, pad_id, at::kLong);
+  batch.labels = at::full({count, width}, kIgnoreLabel, at::kLong);
+  batch.position_ids = at::arange(width, at::kLong).repeat({count, 1});
+  auto ids = batch.input_ids.accessor<std::int64_t, 2>();
+  auto labels = batch.labels.accessor<std::int64_t, 2>();
+  auto positions = batch.position_ids.accessor<std::int64_t, 2>();
+  for (std::size_t r = 0; r < rows.size(); ++r) {
+    std::size_t column = 0;
+    for (std::int64_t index : rows[r]) {
+      const TokenizedSample& sample = samples[static_cast<std::size_t>(index)];
+      for (std::size_t t = 0; t < sample.input_ids.size(); ++t, ++column) {
+        ids[r][column] = sample.input_ids[t];
+        labels[r][column] = t == 0 ? kIgnoreLabel : sample.labels[t];
+        positions[r][column] = static_cast<std::int64_t>(t);
+      }
+      batch.tokens += static_cast<std::int64_t>(sample.input_ids.size());
+      batch.targets += trained_targets(sample);
+    }
+    for (std::int64_t position = 0; column < longest; ++column, ++position) positions[r][column] = position;
   }
   return batch;
 }
