@@ -42,14 +42,15 @@ void group_by_length(std::vector<std::int64_t>& order, std::span<const Tokenized
 
 std::vector<std::int64_t> epoch_order(std::span<const TokenizedSample> samples, std::uint64_t seed,
                                       std::int64_t epoch, const EpochOrder& how) {
-  const auto rows = static_cast<std::int64_t>(samples.size());
-  if (!how.shuffle) {
-    std::vector<std::int64_t> order(samples.size());
-    std::iota(order.begin(), order.end(), 0);
-    return order;
-  }
-  std::vector<std::int64_t> order = random_permutation(rows, seed + static_cast<std::uint64_t>(epoch));
-  if (how.group_by_length && rows > 0) group_by_length(order, samples, how.mega_batch_rows);
+  std::vector<std::int64_t> order = epoch_order(static_cast<std::int64_t>(samples.size()), seed, epoch, how.shuffle);
+  if (how.shuffle && how.group_by_length && !order.empty()) group_by_length(order, samples, how.mega_batch_rows);
+  return order;
+}
+
+std::vector<std::int64_t> epoch_order(std::int64_t rows, std::uint64_t seed, std::int64_t epoch, bool shuffle) {
+  if (shuffle) return random_permutation(rows, seed + static_cast<std::uint64_t>(epoch));
+  std::vector<std::int64_t> order(static_cast<std::size_t>(rows));
+  std::iota(order.begin(), order.end(), 0);
   return order;
 }
 

@@ -22,4 +22,7 @@ struct EpochOrder {
 std::vector<std::int64_t> epoch_order(std::span<const TokenizedSample> samples, std::uint64_t seed,
                                       std::int64_t epoch, const EpochOrder& how);
 
+// The same for rows whose lengths do not matter (packed rows): shuffled or in order.
+std::vector<std::int64_t> epoch_order(std::int64_t rows, std::uint64_t seed, std::int64_t epoch, bool shuffle);
+
 }  // namespace tp::sft

@@ -22,6 +22,10 @@ const auto kGroupByLength =
              "batch rows of similar length (sorted within shuffled mega-batches, as HF's LengthGroupedSampler)");
 const auto kShuffle =
     flag_key("shuffle", kDefaults.shuffle, "a new seeded order of the train rows every epoch; false: file order");
+const auto kPacking =
+    flag_key("packing", kDefaults.packing,
+             "several samples per row, up to the template's max_length, each attending only to itself (packed "
+             "once, best-fit decreasing; batch_size then counts packed rows)");
 
 const OptionBindings<SftOptions>& bindings() {
   static const OptionBindings<SftOptions> table = [] {
@@ -53,6 +57,12 @@ const OptionBindings<SftOptions>& bindings() {
     b.bind(&SftOptions::warmup_ratio, kWarmupRatio);
     b.bind(&SftOptions::group_by_length, kGroupByLength);
     b.bind(&SftOptions::shuffle, kShuffle);
+    b.bind(&SftOptions::packing, kPacking);
+    b.bind(&SftOptions::pad_to_multiple_of,
+           int_key("pad_to_multiple_of", d.pad_to_multiple_of,
+                   "pad each batch's rows to a multiple of this many tokens (DataCollatorForSeq2Seq's): fewer "
+                   "distinct shapes, so the kernels and buffers made for one are reused")
+               .range(1, std::nullopt));
     b.bind(&SftOptions::logging_steps,
            int_key("logging_steps", d.logging_steps,
                    "report train/loss (the window's mean), lr, grad norm, speed and memory every N steps")
@@ -110,6 +120,10 @@ void SftOptions::validate(const Options& options, Diagnostics& errors) {
     errors.error(kScheduler.location(options),
                  options.context() + "scheduler \"constant\" has no warmup (as in transformers): use "
                                      "\"constant_with_warmup\", or drop the warmup");
+  if (kGroupByLength.read(options) && kPacking.read(options))
+    errors.error(kGroupByLength.location(options),
+                 options.context() + "group_by_length has nothing to group with packing = true (packed rows are "
+                                     "all about max_length long): drop one of them");
   if (kGroupByLength.read(options) && !kShuffle.read(options))
     errors.error(kGroupByLength.location(options),
                  options.context() + "group_by_length groups shuffled rows: it needs shuffle = true");

@@ -26,6 +26,8 @@ struct SftOptions {
   double warmup_ratio = 0.0;
   bool group_by_length = false;
   bool shuffle = true;
+  bool packing = false;
+  std::int64_t pad_to_multiple_of = 1;
   std::int64_t logging_steps = 10;
   bool logging_first_step = false;
   std::int64_t eval_steps = 0;

@@ -59,6 +59,15 @@ std::uintmax_t estimated_checkpoint_bytes(const NamedTensors& parameters) {
   return bytes;
 }
 
+// Packed rows up to the template's max_length (without one, as long as the longest sample).
+std::vector<PackedRow> packed_rows(const SftOptions& options, const TrainingJob& job) {
+  if (!options.packing) return {};
+  std::size_t row_length = job.max_length;
+  if (row_length == 0)
+    for (const TokenizedSample& sample : job.train) row_length = std::max(row_length, sample.input_ids.size());
+  return pack_samples(job.train, row_length);
+}
+
 StepPlan plan_steps(const SftOptions& options, std::int64_t train_rows) {
   StepPlan plan;
   plan.micro_batches_per_epoch = ceil_div(train_rows, options.batch_size);
@@ -76,7 +85,8 @@ TrainingLoop::TrainingLoop(const SftOptions& options, const StageContext& contex
       parameters_(trainable_parameters(job)),
       device_(parameters_.front().second.device()),
       eval_samples_(eval_subset(job, options)),
-      plan_(plan_steps(options, static_cast<std::int64_t>(job.train.size()))),
+      packed_rows_(packed_rows(options, job)),
+      plan_(plan_steps(options, static_cast<std::int64_t>(options.packing ? packed_rows_.size() : job.train.size()))),
       schedule_(make_schedule(options, plan_)),
       optimizer_(parameters_, AdamWSettings{options.adam_beta1, options.adam_beta2, options.adam_epsilon,
                                             options.weight_decay}),
@@ -156,13 +166,16 @@ void TrainingLoop::start() {
        {"total_steps", std::to_string(plan_.total_steps)},
        {"warmup_steps", std::to_string(schedule_.warmup_steps())},
        {"trainable_parameters", std::to_string(element_count(parameters_))},
+       {"packed_rows", std::to_string(packed_rows_.size())},
        {"start_step", std::to_string(state_.global_step)}}));
 }
 
 std::vector<Batch> TrainingLoop::next_batches() {
   if (order_epoch_ != state_.epoch) {
     const EpochOrder how{options_.shuffle, options_.group_by_length, options_.batch_size * options_.grad_accum};
-    order_ = epoch_order(job_.train, state_.data_seed, state_.epoch, how);
+    order_ = options_.packing ? epoch_order(static_cast<std::int64_t>(packed_rows_.size()), state_.data_seed,
+                                            state_.epoch, options_.shuffle)
+                              : epoch_order(job_.train, state_.data_seed, state_.epoch, how);
     order_epoch_ = state_.epoch;
   }
   const std::int64_t first = state_.batches_done;
@@ -172,7 +185,15 @@ std::vector<Batch> TrainingLoop::next_batches() {
   for (std::int64_t micro = first; micro < last; ++micro) {
     const std::size_t begin = static_cast<std::size_t>(micro * options_.batch_size);
     const std::size_t count = std::min(order.size() - begin, static_cast<std::size_t>(options_.batch_size));
-    batches.push_back(make_batch(job_.train, order.subspan(begin, count), job_.pad_token_id));
+    if (!options_.packing) {
+      batches.push_back(
+          make_batch(job_.train, order.subspan(begin, count), job_.pad_token_id, options_.pad_to_multiple_of));
+      continue;
+    }
+    std::vector<PackedRow> rows;
+    for (const std::int64_t row : order.subspan(begin, count))
+      rows.push_back(packed_rows_[static_cast<std::size_t>(row)]);
+    batches.push_back(make_packed_batch(job_.train, rows, job_.pad_token_id));
   }
   return batches;
 }
@@ -187,6 +208,7 @@ TrainingLoop::StepOutcome TrainingLoop::train_step(const std::vector<Batch>& bat
   for (const Batch& batch : batches) {
     ForwardInput input;
     input.input_ids = batch.input_ids;  // right padding: no mask needed, as no real token attends a later one
+    input.position_ids = batch.position_ids;  // packed rows: each sample attends only to itself
     input.checkpoint_layers = options_.gradient_checkpointing;
     const at::Tensor loss =
         causal_lm_loss(*model_, model_->hidden_states(input), batch.labels, divisor, options_.loss_chunk_rows);
@@ -278,6 +300,7 @@ void TrainingLoop::check_weights_before_saving() const {
   job_.adapter->set_training(false);  // no dropout: the check draws no random numbers
   ForwardInput input;
   input.input_ids = last_batch_->input_ids;
+  input.position_ids = last_batch_->position_ids;
   const double divisor = static_cast<double>(std::max<std::int64_t>(last_batch_->targets, 1));
   const double loss =
       causal_lm_loss(*model_, model_->hidden_states(input), last_batch_->labels, divisor, options_.loss_chunk_rows)

@@ -12,6 +12,7 @@
 #include "epoch_order.hpp"
 #include "lr_schedule.hpp"
 #include "optimizer.hpp"
+#include "sample_packing.hpp"
 #include "sft_options.hpp"
 #include "training_state.hpp"
 #include "tunepipe/causal_lm.hpp"
@@ -69,6 +70,7 @@ class TrainingLoop {
   NamedTensors parameters_;
   at::Device device_;
   std::span<const TokenizedSample> eval_samples_;
+  std::vector<PackedRow> packed_rows_;  // packing: the rows an epoch orders; else empty (it orders samples)
   StepPlan plan_;
   LrSchedule schedule_;
   AdamW optimizer_;

@@ -31,15 +31,16 @@ pytestmark = needs_quickstart
 LORA = {"r": 8, "alpha": 16, "target_modules": ["all-linear"]}
 
 
-def write_pipeline(directory: Path, adapter: dict, trainer: dict, device: str = "cpu") -> Path:
-    """The quickstart's data, template and model (on `device`) with this adapter and trainer, no evaluator, a
-    jsonl sink."""
+def write_pipeline(directory: Path, adapter: dict, trainer: dict, device: str = "cpu",
+                   dataset: dict | None = None) -> Path:
+    """The quickstart's data (with these [dataset] options), template and model (on `device`) with this adapter
+    and trainer, no evaluator, a jsonl sink."""
     quickstart = tomllib.loads((REPO / "pipelines" / "quickstart.toml").read_text("utf-8"))
     sections = {
         "pipeline": {"name": "training-test", "output_dir": str(directory / "run"), "seed": 42},
         "model": {"plugin": "hf", "path": str(QUICKSTART / "model"), "device": device},
         "dataset": {"plugin": "jsonl", "train": str(QUICKSTART / "data" / "train.jsonl"),
-                    "test": str(QUICKSTART / "data" / "test.jsonl")},
+                    "test": str(QUICKSTART / "data" / "test.jsonl"), **(dataset or {})},
         "dataset.fields": quickstart["dataset"]["fields"],
         "template": quickstart["template"],
         "adapter": {"plugin": "lora", **adapter},
@@ -118,6 +119,19 @@ def test_twenty_steps_equal_hf_trainer_with_peft(device, tmp_path):
     for name, tensor in reference.items():
         error = ((final[name] - tensor).abs().max() / tensor.abs().max()).item()
         assert error <= 1e-4, f"{name}: max relative error {error:.2e}"
+
+
+def test_padding_to_a_multiple_changes_the_shapes_and_not_the_losses(tmp_path):
+    trainer = {"max_steps": 3, "batch_size": 4, "learning_rate": 5e-3, "logging_steps": 1}
+    losses = {}
+    for multiple in (1, 64):
+        directory = tmp_path / f"multiple-{multiple}"
+        directory.mkdir()
+        run_tunepipe("run", write_pipeline(directory, LORA, {**trainer, "pad_to_multiple_of": multiple}), check=True)
+        losses[multiple] = series(directory / "run", "train/loss")
+    assert sorted(losses[64]) == [1, 2, 3]
+    for step, loss in losses[1].items():
+        assert losses[64][step] == pytest.approx(loss, rel=1e-6), step
 
 
 def test_a_resumed_run_logs_the_losses_of_an_uninterrupted_one(tmp_path):

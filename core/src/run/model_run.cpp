@@ -80,6 +80,7 @@ std::optional<TrainingResult> run_model_stages(const Pipeline& pipeline, const S
   job.train = find_split(splits, "train", *pipeline.trainer).samples;
   if (splits.contains("test")) job.eval = splits.at("test").samples;
   job.pad_token_id = padding_id(*stages.tokenizer);
+  job.max_length = stages.chat_template->max_length();
   job.resume = resume;
   job.identity = run_identity(pipeline, job.train);
   if (evaluation) job.evaluate = [&](std::int64_t step) { (*evaluation)(adapter, step); };
