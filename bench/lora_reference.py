@@ -1,4 +1,5 @@
-"""The HF side of bench/lora_training.py: Trainer + peft on the same tokenized rows, printing one JSON line."""
+"""The HF side of bench/lora_training.py and bench/lora_variable_length.py: Trainer + peft on the same tokenized
+rows, printing one JSON line: tokens/s counts the real (unpadded) input tokens of the steps after the first."""
 import json
 import resource
 import sys
@@ -23,11 +24,15 @@ class Rows(torch.utils.data.Dataset):
 
 
 class StepTimes(TrainerCallback):
+    """When each step ended and how many real (unpadded) input tokens had been trained on by then."""
+
     def __init__(self):
         self.ends = []
+        self.tokens_seen = []
 
     def on_step_end(self, args, state, control, **kwargs):
         self.ends.append(time.perf_counter())
+        self.tokens_seen.append(state.num_input_tokens_seen)
 
 
 def main():
@@ -40,17 +45,16 @@ def main():
     rows = Rows(rows_file)
     args = TrainingArguments(output_dir=out_dir, per_device_train_batch_size=int(batch), max_steps=int(steps),
                              learning_rate=1e-4, logging_steps=1, report_to=[], save_strategy="no",
-                             use_cpu=device == "cpu",
+                             use_cpu=device == "cpu", include_num_input_tokens_seen="non_padding",
                              gradient_checkpointing=checkpointing == "1", dataloader_num_workers=0, seed=42)
     times = StepTimes()
     trainer = Trainer(model=model, args=args, train_dataset=rows, callbacks=[times],
                       data_collator=DataCollatorForSeq2Seq(AutoTokenizer.from_pretrained(model_dir), padding=True))
     trainer.train()
-    tokens_per_step = int(batch) * len(rows.rows[0]["input_ids"])
     if len(times.ends) < 2:
         sys.exit("lora_reference.py: time at least 2 steps (the first is not timed)")
-    seconds = (times.ends[-1] - times.ends[0]) / (len(times.ends) - 1)  # steps after the first
-    result = {"tokens_per_s": tokens_per_step / seconds,
+    # the steps after the first
+    result = {"tokens_per_s": (times.tokens_seen[-1] - times.tokens_seen[0]) / (times.ends[-1] - times.ends[0]),
               "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
     if device != "cpu":
         result["cuda_peak_allocated_mib"] = torch.cuda.max_memory_allocated() / 2 ** 20
