@@ -60,8 +60,9 @@ const OptionBindings<SftOptions>& bindings() {
     b.bind(&SftOptions::packing, kPacking);
     b.bind(&SftOptions::pad_to_multiple_of,
            int_key("pad_to_multiple_of", d.pad_to_multiple_of,
-                   "pad each batch's rows to a multiple of this many tokens (DataCollatorForSeq2Seq's): fewer "
-                   "distinct shapes, so the kernels and buffers made for one are reused")
+                   "pad each batch's rows, packed ones too, to a multiple of this many tokens "
+                   "(DataCollatorForSeq2Seq's): fewer distinct shapes, so the kernels and buffers made for one are "
+                   "reused")
                .range(1, std::nullopt));
     b.bind(&SftOptions::logging_steps,
            int_key("logging_steps", d.logging_steps,

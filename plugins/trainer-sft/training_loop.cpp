@@ -193,7 +193,7 @@ std::vector<Batch> TrainingLoop::next_batches() {
     std::vector<PackedRow> rows;
     for (const std::int64_t row : order.subspan(begin, count))
       rows.push_back(packed_rows_[static_cast<std::size_t>(row)]);
-    batches.push_back(make_packed_batch(job_.train, rows, job_.pad_token_id));
+    batches.push_back(make_packed_batch(job_.train, rows, job_.pad_token_id, options_.pad_to_multiple_of));
   }
   return batches;
 }

@@ -56,6 +56,21 @@ def test_a_packed_run_trains_as_the_unpacked_one_on_the_same_samples(adapter, tm
         assert error <= 1e-4, f"{name}: max relative error {error:.2e}"
 
 
+def test_packed_rows_padded_to_a_multiple_train_as_unpadded_ones(tmp_path):
+    trainer = {"max_steps": 2, "batch_size": 2, "learning_rate": 5e-3, "logging_steps": 1, "packing": True}
+    losses = {}
+    for multiple in (1, 100):
+        directory = tmp_path / f"multiple-{multiple}"
+        directory.mkdir()
+        pipeline = write_pipeline(directory, LORA, {**trainer, "pad_to_multiple_of": multiple},
+                                  dataset={"limit": SAMPLES})
+        run_tunepipe("run", pipeline, check=True)
+        losses[multiple] = series(directory / "run", "train/loss")
+    assert sorted(losses[100]) == [1, 2]
+    for step, loss in losses[1].items():
+        assert losses[100][step] == pytest.approx(loss, rel=1e-6), step
+
+
 def test_packing_refuses_an_adapter_of_virtual_tokens(tmp_path):
     adapter = {"plugin": "prompt-tuning", "num_virtual_tokens": 4}
     pipeline = write_pipeline(tmp_path, adapter, {"max_steps": 1, "batch_size": 8, "packing": True},

@@ -27,12 +27,13 @@ Batch make_batch(std::span<const TokenizedSample> samples, std::span<const std::
 // The samples one packed row holds, in order (indices into the samples).
 using PackedRow = std::vector<std::int64_t>;
 
-// Packed rows, right-padded to the longest: position ids restart at 0 with
-// each sample (and with the padding), and each sample's first label is
-// ignored, so no token is trained to predict across a sample boundary. Its
-// loss is the sum of the samples' own losses.
+// Packed rows, right-padded to the longest (rounded up to a multiple of
+// `multiple`): position ids restart at 0 with each sample (and with the
+// padding), and each sample's first label is ignored, so no token is trained
+// to predict across a sample boundary. Its loss is the sum of the samples' own
+// losses.
 Batch make_packed_batch(std::span<const TokenizedSample> samples, std::span<const PackedRow> rows,
-                        std::int64_t pad_id);
+                        std::int64_t pad_id, std::int64_t multiple = 1);
 
 // Positions a sample trains: labels after the first that are not -100 (the
 // first label is never a next-token target).

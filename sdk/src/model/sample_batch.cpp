@@ -3,6 +3,13 @@
 #include <algorithm>
 
 namespace tp {
+namespace {
+
+std::int64_t round_up(std::size_t length, std::int64_t multiple) {
+  return (static_cast<std::int64_t>(length) + multiple - 1) / multiple * multiple;
+}
+
+}  // namespace
 
 std::int64_t trained_targets(const TokenizedSample& sample) {
   if (sample.labels.empty()) return 0;
@@ -14,7 +21,7 @@ Batch make_batch(std::span<const TokenizedSample> samples, std::span<const std::
                  std::int64_t multiple) {
   std::size_t longest = 0;
   for (std::int64_t row : rows) longest = std::max(longest, samples[static_cast<std::size_t>(row)].input_ids.size());
-  const std::int64_t width = (static_cast<std::int64_t>(longest) + multiple - 1) / multiple * multiple;
+  const std::int64_t width = round_up(longest, multiple);
   Batch batch;
   batch.input_ids = at::full({static_cast<std::int64_t>(rows.size()), width}, pad_id, at::kLong);
   batch.labels = at::full({static_cast<std::int64_t>(rows.size()), width}, kIgnoreLabel, at::kLong);
@@ -33,7 +40,7 @@ Batch make_batch(std::span<const TokenizedSample> samples, std::span<const std::
 }
 
 Batch make_packed_batch(std::span<const TokenizedSample> samples, std::span<const PackedRow> rows,
-                        std::int64_t pad_id) {
+                        std::int64_t pad_id, std::int64_t multiple) {
   const auto row_length = [&](const PackedRow& row) {
     std::size_t length = 0;
     for (std::int64_t index : row) length += samples[static_cast<std::size_t>(index)].input_ids.size();
@@ -41,7 +48,7 @@ Batch make_packed_batch(std::span<const TokenizedSample> samples, std::span<cons
   };
   std::size_t longest = 0;
   for (const PackedRow& row : rows) longest = std::max(longest, row_length(row));
-  const auto width = static_cast<std::int64_t>(longest);
+  const std::int64_t width = round_up(longest, multiple);
   const auto count = static_cast<std::int64_t>(rows.size());
   Batch batch;
   batch.input_ids = at::full({count, width}, pad_id, at::kLong);
@@ -62,7 +69,8 @@ Batch make_packed_batch(std::span<const TokenizedSample> samples, std::span<cons
       batch.tokens += static_cast<std::int64_t>(sample.input_ids.size());
       batch.targets += trained_targets(sample);
     }
-    for (std::int64_t position = 0; column < longest; ++column, ++position) positions[r][column] = position;
+    for (std::int64_t position = 0; static_cast<std::int64_t>(column) < width; ++column, ++position)
+      positions[r][column] = position;
   }
   return batch;
 }
