@@ -35,9 +35,7 @@ at::Tensor DecoderCausalLM::hidden_states(const ForwardInput& input) const {
 
   at::Tensor position_ids = input.position_ids.defined() ? input.position_ids.to(hidden.device())
                                                          : derive_position_ids(input.attention_mask, shape, hidden.device());
-  const at::Tensor sequences = input.position_ids.defined() && !input.attention_mask.defined() && input.cache == nullptr
-                                   ? packed_sequence_ids(position_ids)
-                                   : at::Tensor();
+  const at::Tensor sequences = packed_sequence_ids(input);
   ForwardContext context{rotary_, rotary_.angles(position_ids, hidden.scalar_type()),
                          attention_pattern(input.attention_mask, sequences, shape.batch, shape.cached, shape.tokens,
                                            shape.prefix, hidden.device())};

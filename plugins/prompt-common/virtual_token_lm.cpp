@@ -44,8 +44,7 @@ at::Tensor VirtualTokenLM::hidden_states(const ForwardInput& input) const {
 
 at::Tensor VirtualTokenLM::with_prepended_tokens(const ForwardInput& input) const {
   const std::int64_t batch = batch_of(input), tokens = tokens_of(input);
-  if (input.position_ids.defined() && !input.attention_mask.defined() && input.cache == nullptr &&
-      packed_sequence_ids(input.position_ids).defined())
+  if (packed_sequence_ids(input).defined())
     throw Error("packed rows (several samples in a row) cannot take this adapter's virtual tokens: they are put "
                 "before each row, so only its first sample would see them; set [trainer] packing = false");
   ForwardInput extended = input;

@@ -10,4 +10,9 @@ at::Tensor packed_sequence_ids(const at::Tensor& position_ids) {
   return ids;
 }
 
+at::Tensor packed_sequence_ids(const ForwardInput& input) {
+  if (!input.position_ids.defined() || input.attention_mask.defined() || input.cache != nullptr) return {};
+  return packed_sequence_ids(input.position_ids);
+}
+
 }  // namespace tp

@@ -53,7 +53,7 @@ Batch make_packed_batch(std::span<const TokenizedSample> samples, std::span<cons
   Batch batch;
   batch.input_ids = at::full({count, width}, pad_id, at::kLong);
   batch.labels = at::full({count, width}, kIgnoreLabel, at::kLong);
-  batch.position_ids = at::arange(width, at::kLong).repeat({count, 1});
+  batch.position_ids = at::empty({count, width}, at::kLong);  // every column is written below
   auto ids = batch.input_ids.accessor<std::int64_t, 2>();
   auto labels = batch.labels.accessor<std::int64_t, 2>();
   auto positions = batch.position_ids.accessor<std::int64_t, 2>();
