@@ -92,12 +92,13 @@ run() {
     chmod +x "$pkg_config"
   fi
 
-  # The linker finds the libraries our shared libraries need (utf8proc, …) through -rpath-link, not ld.so.conf.
+  # CMake takes LIBRARY_PATH's folder for a system one and leaves it out of the binaries' run path: it goes in by
+  # hand, and the linker finds the libraries our shared libraries need (utf8proc, …) through -rpath-link.
   step "configure" 120 cmake -S "$root" -B "$root/build-gpu" -G Ninja -DCMAKE_BUILD_TYPE=Release \
     -DTUNEPIPE_BUILD_TESTS=OFF -DTUNEPIPE_PYTHON="$python" -DCMAKE_PREFIX_PATH="$deps/usr" \
     -DOPENSSL_ROOT_DIR="$deps/usr" -DPKG_CONFIG_EXECUTABLE="$pkg_config" \
     -DCMAKE_EXE_LINKER_FLAGS="-Wl,-rpath-link,$lib" -DCMAKE_SHARED_LINKER_FLAGS="-Wl,-rpath-link,$lib" \
-    -DCMAKE_MODULE_LINKER_FLAGS="-Wl,-rpath-link,$lib"
+    -DCMAKE_MODULE_LINKER_FLAGS="-Wl,-rpath-link,$lib" -DCMAKE_BUILD_RPATH="$lib"
   step "build" 330 cmake --build "$root/build-gpu" -j "$(nproc)"
   [ -x "$root/build-gpu/bin/tunepipe" ] || { log "no tunepipe binary: stopping"; exit 1; }
 
