@@ -7,8 +7,11 @@ side's share of the machine's matrix-multiply ceiling (bench/gemm_ceiling.py say
 On a GPU (--device cuda) both sides train there; memory is then the GPU's peak allocation (torch's caching
 allocator on both sides) and the ceiling the GPU's matrix product in the run's dtype.
 
+--profile N adds a run of ours that records N steps after the first with torch's profiler and prints its
+profile.txt: where a step's time goes by phase, kind of work and operator (the timed runs are not profiled).
+
 Usage: lora_training.py --build build [--shape qwen2-0.5b|qwen2-1.5b|tiny] [--dtypes fp32,bf16] [--steps 3]
-                        [--threads 2] [--seq 512] [--batch 4] [--device cpu|cuda]
+                        [--threads 2] [--seq 512] [--batch 4] [--device cpu|cuda] [--profile N]
 """
 from __future__ import annotations
 
@@ -36,11 +39,12 @@ def write_rows(path: Path, count: int) -> None:
             f.write(json.dumps({"text": f"{i} {text}", "answer": f"answer {i}"}, ensure_ascii=False) + "\n")
 
 
-def pipeline(work: Path, model: Path, dtype: str, args, checkpointing: bool) -> Path:
-    file = work / f"pipeline-{dtype}-{int(checkpointing)}.toml"
+def pipeline(work: Path, model: Path, dtype: str, args, checkpointing: bool, profile_steps: int = 0) -> Path:
+    name = f"{dtype}-{int(checkpointing)}" + ("-profile" if profile_steps else "")
+    file = work / f"pipeline-{name}.toml"
     file.write_text(f"""[pipeline]
 name = "bench-lora"
-output_dir = "{work / f'ours-{dtype}-{int(checkpointing)}'}"
+output_dir = "{work / f'ours-{name}'}"
 [model]
 plugin = "hf"
 path = "{model}"
@@ -63,7 +67,8 @@ alpha = 16
 target_modules = {TARGETS}
 [trainer]
 plugin = "sft"
-max_steps = {args.steps}
+max_steps = {1 + profile_steps if profile_steps else args.steps}
+profile_steps = {profile_steps}
 batch_size = {args.batch}
 shuffle = false
 logging_steps = 1
@@ -124,6 +129,8 @@ def main() -> int:
     parser.add_argument("--batch", type=int, default=4)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
+    parser.add_argument("--profile", type=int, default=0, metavar="N",
+                        help="also profile N steps of ours (after an unprofiled first) and print the table")
     args = parser.parse_args()
     os.environ["OMP_NUM_THREADS"] = os.environ["MKL_NUM_THREADS"] = str(args.threads)
     tunepipe = (args.build / "bin" / "tunepipe").resolve()
@@ -144,7 +151,7 @@ def main() -> int:
                 print(f"{dtype:6} {name:28} {run['tokens_per_s']:9.1f} {hf['tokens_per_s']:9.1f} "
                       f"{run['tokens_per_s'] / hf['tokens_per_s']:5.2f}×  {run['peak_mib']:9.0f} "
                       f"{hf['peak_mib']:9.0f} {run['peak_mib'] / hf['peak_mib']:5.2f}×")
-            print(f"{dtype:6} checkpointing slowdown {plain['tokens_per_s'] / ckpt['tokens_per_s']:.2f}× (goal ≤ 1.35×)")
+            print(f"{dtype:6} checkpointing slowdown {plain['tokens_per_s'] / ckpt['tokens_per_s']:.2f}× (goal ≤ 1.25×)")
             config = json.loads((model / "config.json").read_text())
             ceiling = ceiling_flops(config["hidden_size"], config["intermediate_size"], args.batch * args.seq, dtype,
                                     args.threads, device=args.device)
@@ -154,8 +161,11 @@ def main() -> int:
             print(f"{dtype:6} GEMM ceiling {ceiling / 1e9:.1f} GFLOP/s; share reached: tunepipe {share['ours']:.0%}, "
                   f"HF {share['HF']:.0%} (HF computes the vocabulary projection at every position: more work than "
                   f"counted)")
-    print("goals: " + ("≥ 1.5× tokens/s, ≤ 0.7× peak memory" if args.device == "cpu" else
-                       "≥ 2× tokens/s, ≤ 0.5× GPU memory"))
+            if args.profile:
+                run_checked([str(tunepipe), "run", str(pipeline(work, model, dtype, args, False, args.profile))])
+                print(f"\n{dtype}: " + (work / f"ours-{dtype}-0-profile" / "profile.txt").read_text())
+    print("goals: " + ("bf16 ≥ 50% of the GEMM ceiling where bf16 is native (80% where it is widened), fp32 ≥ 85%, "
+                       "≤ 0.4× peak memory" if args.device == "cpu" else "≥ 2× tokens/s, ≤ 0.5× GPU memory"))
     return 0
 
 

@@ -7,10 +7,11 @@
 #                                              build/gpu-bundle) the .deb files of the build dependencies, the
 #                                              Qwen2.5 tokenizer the benchmark checkpoints use and the quickstart
 #                                              model and data the training tests use (make quickstart-assets)
-#   scripts/gpu-check.sh run [DIR] [LOG_DIR]   on the GPU machine, in a checkout with DIR beside it: unpacks the
+#   scripts/gpu-check.sh run [DIR] [LOG_DIR] [all|bench]
+#                                              on the GPU machine, in a checkout with DIR beside it: unpacks the
 #                                              packages into a private folder (nothing is installed), builds into
-#                                              build-gpu, runs the checks; each step's output also goes to
-#                                              LOG_DIR/gpu-check.log
+#                                              build-gpu, runs the checks (bench: the benchmarks alone); each
+#                                              step's output also goes to LOG_DIR/gpu-check.log
 #
 # The time limits below keep the whole run inside 8 minutes on a 16-core machine.
 set -euo pipefail
@@ -60,7 +61,7 @@ step() {
 }
 
 run() {
-  local dir="$1"
+  local dir="$1" checks="$3"
   logfile="$2/gpu-check.log"
   mkdir -p "$2" && : >"$logfile"
   exec 2> >(tee -a "$logfile" >&2)
@@ -104,13 +105,14 @@ run() {
 
   mkdir -p "$root/build" && rm -rf "$root/build/quickstart" && cp -r "$dir/quickstart" "$root/build/quickstart"
   export TUNEPIPE_BUILD_DIR="$root/build-gpu" TUNEPIPE_SHARED_ASSETS="$dir/assets" PYTHONUNBUFFERED=1
-  step "CUDA parity tests" 150 "$python" -m pytest -q -p no:cacheprovider -rs -k "cuda or gpu" \
+  [ "$checks" = bench ] || step "CUDA parity tests" 150 "$python" -m pytest -q -p no:cacheprovider -rs -k "cuda or gpu" \
     "$root/tests/python/test_model_parity.py" "$root/tests/python/test_generation.py" \
     "$root/tests/python/test_training.py"
-  for shape in qwen2-0.5b qwen2-1.5b; do
-    step "LoRA benchmark $shape bf16" 150 "$python" "$root/bench/lora_training.py" --build "$root/build-gpu" \
-      --device cuda --shape "$shape" --dtypes bf16 --seq 1024 --batch 8 --steps 6 --threads "$(nproc)"
-  done
+  # The smaller shape's run also prints where a step's GPU time goes (trainer option profile_steps).
+  step "LoRA benchmark qwen2-0.5b bf16" 150 "$python" "$root/bench/lora_training.py" --build "$root/build-gpu" \
+    --device cuda --shape qwen2-0.5b --dtypes bf16 --seq 1024 --batch 8 --steps 6 --threads "$(nproc)" --profile 2
+  step "LoRA benchmark qwen2-1.5b bf16" 150 "$python" "$root/bench/lora_training.py" --build "$root/build-gpu" \
+    --device cuda --shape qwen2-1.5b --dtypes bf16 --seq 1024 --batch 8 --steps 6 --threads "$(nproc)"
   if [ ${#failures[@]} -eq 0 ]; then
     log "all steps passed"
   else
@@ -121,6 +123,6 @@ run() {
 
 case "${1:-}" in
   bundle) bundle "${2:-$root/build/gpu-bundle}" ;;
-  run) run "${2:-$root/build/gpu-bundle}" "${3:-${OUT:-$root/build}}" ;;
-  *) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+  run) run "${2:-$root/build/gpu-bundle}" "${3:-${OUT:-$root/build}}" "${4:-all}" ;;
+  *) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac

@@ -103,6 +103,12 @@ const OptionBindings<SftOptions>& bindings() {
            choice_key("on_collapse", d.on_collapse, {"stop", "warn"},
                       "what a collapsed run does: stop with an error (keeping its earlier checkpoints), or report "
                       "train/collapsed and go on"));
+    b.bind(&SftOptions::profile_steps,
+           int_key("profile_steps", d.profile_steps,
+                   "record this many optimizer steps, after the first, with torch's profiler: profile.txt (where "
+                   "the time went, by phase, kind of work and operator with its shapes) and profile.trace.json "
+                   "(for Perfetto or chrome://tracing) in the output folder; 0: none")
+               .range(0, std::nullopt));
     return b;
   }();
   return table;

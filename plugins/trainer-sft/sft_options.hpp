@@ -39,6 +39,7 @@ struct SftOptions {
   std::int64_t loss_chunk_rows = 512;
   std::int64_t collapse_steps = 50;
   std::string on_collapse = "stop";
+  std::int64_t profile_steps = 0;
 
   static OptionSchema schema();
   // Checks that involve several options.

@@ -6,11 +6,13 @@
 #include <cmath>
 
 #include <ATen/core/grad_mode.h>
+#include <ATen/record_function.h>
 
 #include "checkpoint_io.hpp"
 #include "disk_space.hpp"
 #include "evaluation.hpp"
 #include "memory_usage.hpp"
+#include "profile_table.hpp"
 #include "random_state.hpp"
 #include "tunepipe/attached_adapter.hpp"
 #include "tunepipe/causal_lm_loss.hpp"
@@ -98,13 +100,20 @@ TrainingLoop::TrainingLoop(const SftOptions& options, const StageContext& contex
 TrainingResult TrainingLoop::run() {
   start();
   job_.adapter->set_training(true);
+  std::optional<StepProfiler> profiler;
+  if (options_.profile_steps > 0) profiler.emplace(options_.profile_steps, state_.global_step, plan_.total_steps, device_);
   while (state_.global_step < plan_.total_steps) {
     const auto began = std::chrono::steady_clock::now();
+    if (profiler) profiler->before_step(state_.global_step + 1);
     const std::vector<Batch> batches = next_batches();
     const StepOutcome outcome = train_step(batches);
-    advance(batches, outcome, std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count());
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();
+    advance(batches, outcome, seconds);
 
     const std::int64_t step = state_.global_step;
+    if (profiler)
+      if (const auto table = profiler->after_step(step, seconds, context_.output_dir))
+        message(events::kTrainProfile, table->string());
     if (step % options_.logging_steps == 0 || (step == 1 && options_.logging_first_step)) report();
     watch_for_collapse(outcome);
     if (options_.eval_steps > 0 && step % options_.eval_steps == 0) evaluate();
@@ -210,9 +219,20 @@ TrainingLoop::StepOutcome TrainingLoop::train_step(const std::vector<Batch>& bat
     input.input_ids = batch.input_ids;  // right padding: no mask needed, as no real token attends a later one
     input.position_ids = batch.position_ids;  // packed rows: each sample attends only to itself
     input.checkpoint_layers = options_.gradient_checkpointing;
-    const at::Tensor loss =
-        causal_lm_loss(*model_, model_->hidden_states(input), batch.labels, divisor, options_.loss_chunk_rows);
-    loss.backward();
+    at::Tensor hidden;
+    {
+      RECORD_USER_SCOPE(profile_scope::kForward);
+      hidden = model_->hidden_states(input);
+    }
+    at::Tensor loss;
+    {
+      RECORD_USER_SCOPE(profile_scope::kLoss);
+      loss = causal_lm_loss(*model_, hidden, batch.labels, divisor, options_.loss_chunk_rows);
+    }
+    {
+      RECORD_USER_SCOPE(profile_scope::kBackward);
+      loss.backward();
+    }
     step_loss = step_loss.defined() ? step_loss + loss.detach() : loss.detach();
   }
   StepOutcome outcome;
@@ -220,6 +240,7 @@ TrainingLoop::StepOutcome TrainingLoop::train_step(const std::vector<Batch>& bat
   const std::int64_t step = state_.global_step + 1;
   outcome.loss = step_loss.item<double>();
   if (!std::isfinite(outcome.loss)) stop_on_non_finite("training loss", outcome.loss, step);
+  RECORD_USER_SCOPE(profile_scope::kOptimizer);
   outcome.grad_norm = clip_grad_norm(parameters_, options_.max_grad_norm);
   if (!std::isfinite(outcome.grad_norm)) stop_on_non_finite("gradient norm", outcome.grad_norm, step);
   outcome.learning_rate = schedule_.at(state_.global_step);

@@ -14,6 +14,7 @@
 #include "optimizer.hpp"
 #include "sample_packing.hpp"
 #include "sft_options.hpp"
+#include "step_profiler.hpp"
 #include "training_state.hpp"
 #include "tunepipe/causal_lm.hpp"
 #include "tunepipe/sample_batch.hpp"

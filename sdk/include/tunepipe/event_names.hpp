@@ -24,6 +24,7 @@ inline constexpr const char* kTrainCheckpoint = "train/checkpoint";  // Text: a 
 inline constexpr const char* kTrainResumed = "train/resumed";
 inline constexpr const char* kTrainSchedule = "train/schedule";
 inline constexpr const char* kTrainInterrupted = "train/interrupted";  // Text: where to resume from
+inline constexpr const char* kTrainProfile = "train/profile";          // Text: the profile table just written
 inline constexpr const char* kTrainCollapsed = "train/collapsed";      // Text: why the run looks collapsed
 inline constexpr const char* kEvalLoss = "eval/loss";
 inline constexpr const char* kPeakRssMib = "memory/peak_rss_mib";
