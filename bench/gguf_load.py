@@ -25,7 +25,8 @@ from pathlib import Path
 BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH.parent / "tests" / "python"))
 from gguf_files import SMOLLM2  # noqa: E402
-from model_throughput import machine, run_json  # noqa: E402
+from machine_info import machine  # noqa: E402
+from model_throughput import run_json  # noqa: E402
 
 IDS = [1, 4093, 198, 1780, 314, 260, 3575, 282, 4649, 47, 2, 198]
 REFERENCE = """

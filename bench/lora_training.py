@@ -24,6 +24,7 @@ import tempfile
 from pathlib import Path
 
 from gemm_ceiling import ceiling_flops, training_flops_per_step
+from machine_info import machine
 from model_checkpoint import checkpoint
 
 REPO = Path(__file__).resolve().parents[1]
@@ -111,12 +112,12 @@ def trained_per_row(tokenized: Path) -> float:
     return sum(sum(label != -100 for label in row["labels"]) for row in rows) / len(rows)
 
 
-def device_name(device: str) -> str:
+def device_name(device: str, threads: int) -> str:
     if device == "cpu":
-        return "the CPU"
+        return machine(threads)
     import torch
 
-    return torch.cuda.get_device_name(0)
+    return f"{torch.cuda.get_device_name(0)}, {threads} host threads each side"
 
 
 def main() -> int:
@@ -136,7 +137,7 @@ def main() -> int:
     tunepipe = (args.build / "bin" / "tunepipe").resolve()
     model = checkpoint(args.build.resolve() / "bench-models", args.shape)
     print(f"{args.shape}: LoRA r=8 on 7 projections, sequence {args.seq}, batch {args.batch}, {args.steps} steps "
-          f"(first untimed), {args.threads} threads each side, on {device_name(args.device)}")
+          f"(first untimed), on {device_name(args.device, args.threads)}")
     memory = "peak MiB" if args.device == "cpu" else "GPU MiB"
     print(f"{'dtype':6} {'run':28} {'tokens/s':>9} {'HF':>9} {'ratio':>6}  {memory:>9} {'HF':>9} {'ratio':>6}")
     with tempfile.TemporaryDirectory(prefix="bench-lora-") as tmp:

@@ -29,6 +29,7 @@ import tempfile
 from pathlib import Path
 
 from lora_training import reference, run_checked
+from machine_info import machine
 from model_checkpoint import ASSETS, checkpoint
 
 HUANHUAN = ASSETS / "datasets" / "huanhuan" / "huanhuan.json"
@@ -128,8 +129,7 @@ def main() -> int:
         mean = round(statistics.mean(lengths))
         print(f"{args.shape} {args.dtype}: {len(lengths)} huanhuan rows, {sum(lengths)} tokens, lengths "
               f"{min(lengths)}–{max(lengths)} (mean {mean}, median {statistics.median(lengths):.0f}); batch "
-              f"{args.batch}, {args.epochs} epoch(s) of {steps} steps (first untimed), {args.threads} threads each "
-              f"side")
+              f"{args.batch}, {args.epochs} epoch(s) of {steps} steps (first untimed)\non {machine(args.threads)}")
         write_fixed(records, work / "fixed.json")
         runs["fixed"] = ours(tunepipe, pipeline(work, "fixed", model, work / "fixed.json", args, unpacked,
                                                 {"max_length": mean, "truncation_side": "left"}), work / "fixed", steps)

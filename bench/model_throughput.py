@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import subprocess
 import sys
 import tempfile
@@ -24,20 +23,10 @@ import time
 from pathlib import Path
 
 import memory_bandwidth
+from machine_info import machine
 import model_checkpoint
 
 BENCH = Path(__file__).resolve().parent
-
-
-def machine(threads: int) -> str:
-    import torch
-    import transformers
-
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), platform.processor())
-    cores = len({line for line in Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("core id")})
-    return (f"{cpu}, {os.cpu_count()} CPUs ({cores or '?'} physical cores), {threads} intra-op threads each side, "
-            f"load average {os.getloadavg()[0]:.2f}; torch {torch.__version__}, transformers {transformers.__version__}")
 
 
 def run_json(command: list[str], stdin: str = "", json_on_stderr: bool = True) -> tuple[dict, str, float]:

@@ -57,7 +57,7 @@ std::string host_kind(std::string_view name, const ProfiledEvent& event) {
       "aten::expand",  "aten::slice",     "aten::select",         "aten::as_strided", "aten::permute",
       "aten::unsqueeze", "aten::squeeze", "aten::narrow",         "aten::split",     "aten::chunk",
       "aten::unbind",  "aten::detach",    "aten::alias"};
-  if (starts_with(name, "tunepipe::")) return "between operators (dispatch, our code)";
+  if (starts_with(name, "tunepipe::")) return "outside operators (our code, waits)";
   if (starts_with(name, "autograd::") || contains(name, "Backward")) return "autograd engine";
   if (any_of_names(name, kMatmuls))
     return lora_sized(event.shapes) ? fmt::format("matmul with a dimension <= {} (LoRA)", kLoraSizedDimension)
@@ -203,7 +203,8 @@ std::string profile_table(const ProfileHeading& heading, const std::vector<Profi
   std::map<std::string, Total> device_kinds;
   std::map<std::pair<std::string, std::string>, Total> kernels;
   for (const ProfiledEvent& event : events) {
-    if (!event.on_device || event.end_ns < event.start_ns) continue;
+    // Kineto mirrors the user scopes onto the GPU's timeline: spans, not kernels.
+    if (!event.on_device || event.end_ns < event.start_ns || starts_with(event.name, "tunepipe::")) continue;
     const double seconds = static_cast<double>(event.end_ns - event.start_ns) * 1e-9;
     const auto launched = launch_phase.find(event.linked);
     const std::string& kernel_phase = launched == launch_phase.end() ? std::string("other") : launched->second;
