@@ -75,7 +75,8 @@ std::string host_kind(std::string_view name, const ProfiledEvent& event) {
 std::string device_kind(std::string_view name) {
   if (contains(name, "Memcpy") || contains(name, "Memset")) return "copies and fills";
   if (contains(name, "flash") || contains(name, "fmha") || contains(name, "attention")) return "attention";
-  if (contains(name, "gemm") || contains(name, "cutlass") || contains(name, "xmma") || contains(name, "cublas"))
+  if (contains(name, "gemm") || contains(name, "gemv") || contains(name, "cutlass") || contains(name, "xmma") ||
+      contains(name, "cublas") || contains(name, "nvjet"))  // nvjet: cuBLAS's kernels on Hopper
     return "matmul";
   if (contains(name, "softmax") || contains(name, "nll_loss")) return "loss (log-softmax, NLL)";
   return "elementwise, norms, rotary, reductions";

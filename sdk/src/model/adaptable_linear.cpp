@@ -11,12 +11,12 @@ AdaptableLinear::AdaptableLinear(at::Tensor weight, at::Tensor bias) : weight_(s
 at::Tensor AdaptableLinear::forward(const at::Tensor& x) const {
   at::Tensor y = tp::linear(x, weight_, bias_);
   if (deltas_.empty()) return y;
-  // Deltas are summed in fp32 and the result rounded once, as peft does for
-  // fp32 adapters over bf16/fp16 weights.
-  const at::ScalarType dtype = y.scalar_type();
-  at::Tensor sum = dtype == at::kFloat ? y : y.to(at::kFloat);
-  for (const auto& delta : deltas_) sum = sum + delta->delta(x);
-  return dtype == at::kFloat ? sum : sum.to(dtype);
+  // Deltas are summed in fp32 and added to the product rounding once, as peft does for fp32 adapters over
+  // bf16/fp16 weights (its bf16 + fp32 promotes, then rounds back); in place, so in one pass where the
+  // device casts inside the kernel. The product is not needed by its backward.
+  at::Tensor sum = deltas_.front()->delta(x);
+  for (std::size_t i = 1; i < deltas_.size(); ++i) sum = sum + deltas_[i]->delta(x);
+  return y.add_(sum);
 }
 
 void AdaptableLinear::attach(std::shared_ptr<LinearDelta> delta) { deltas_.push_back(std::move(delta)); }
