@@ -16,7 +16,7 @@ export CCACHE_NOHASHDIR := true
 export CCACHE_SLOPPINESS := pch_defines,time_macros,include_file_mtime,include_file_ctime
 
 .PHONY: all setup configure build quickstart-assets demo-assets demo quickstart test bench bench-tokenizer bench-model \
-        bench-lora bench-lora-variable fuzz clean
+        bench-batched-generation bench-lora bench-lora-variable fuzz clean
 
 all: build
 
@@ -54,13 +54,16 @@ test: build quickstart-assets
 # SHAPE=tiny checks the model and LoRA benchmarks in seconds (see bench/README.md).
 SHAPE ?= qwen2-0.5b
 
-bench: bench-tokenizer bench-model bench-lora bench-lora-variable
+bench: bench-tokenizer bench-model bench-batched-generation bench-lora bench-lora-variable
 
 bench-tokenizer: build
 	$(PY) bench/tokenizer_throughput.py --build $(BUILD)
 
 bench-model: build
 	$(PY) bench/model_throughput.py --build $(BUILD) --shape $(SHAPE)
+
+bench-batched-generation: build
+	$(PY) bench/batched_generation.py --build $(BUILD) --shape $(SHAPE)
 
 bench-lora: build
 	$(PY) bench/lora_training.py --build $(BUILD) --shape $(SHAPE)

@@ -152,7 +152,8 @@ def main() -> int:
                 print(f"{dtype:6} {name:28} {run['tokens_per_s']:9.1f} {hf['tokens_per_s']:9.1f} "
                       f"{run['tokens_per_s'] / hf['tokens_per_s']:5.2f}×  {run['peak_mib']:9.0f} "
                       f"{hf['peak_mib']:9.0f} {run['peak_mib'] / hf['peak_mib']:5.2f}×")
-            print(f"{dtype:6} checkpointing slowdown {plain['tokens_per_s'] / ckpt['tokens_per_s']:.2f}× (goal ≤ 1.25×)")
+            slowdown = plain["tokens_per_s"] / ckpt["tokens_per_s"]
+            print(f"{dtype:6} checkpointing slowdown {slowdown:.2f}× (goal ≤ 1.25×)")
             config = json.loads((model / "config.json").read_text())
             ceiling = ceiling_flops(config["hidden_size"], config["intermediate_size"], args.batch * args.seq, dtype,
                                     args.threads, device=args.device)

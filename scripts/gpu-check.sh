@@ -105,7 +105,8 @@ run() {
 
   mkdir -p "$root/build" && rm -rf "$root/build/quickstart" && cp -r "$dir/quickstart" "$root/build/quickstart"
   export TUNEPIPE_BUILD_DIR="$root/build-gpu" TUNEPIPE_SHARED_ASSETS="$dir/assets" PYTHONUNBUFFERED=1
-  [ "$checks" = bench ] || step "CUDA parity tests" 150 "$python" -m pytest -q -p no:cacheprovider -rs -k "cuda or gpu" \
+  [ "$checks" = bench ] || step "CUDA parity tests" 150 "$python" -m pytest -q -p no:cacheprovider -rs \
+    -k "cuda or gpu" \
     "$root/tests/python/test_model_parity.py" "$root/tests/python/test_generation.py" \
     "$root/tests/python/test_training.py"
   # The smaller shape's run also prints where a step's GPU time goes (trainer option profile_steps).

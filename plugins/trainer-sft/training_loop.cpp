@@ -101,7 +101,8 @@ TrainingResult TrainingLoop::run() {
   start();
   job_.adapter->set_training(true);
   std::optional<StepProfiler> profiler;
-  if (options_.profile_steps > 0) profiler.emplace(options_.profile_steps, state_.global_step, plan_.total_steps, device_);
+  if (options_.profile_steps > 0)
+    profiler.emplace(options_.profile_steps, state_.global_step, plan_.total_steps, device_);
   while (state_.global_step < plan_.total_steps) {
     const auto began = std::chrono::steady_clock::now();
     if (profiler) profiler->before_step(state_.global_step + 1);
