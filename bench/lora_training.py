@@ -90,6 +90,11 @@ def run_checked(command: list[str]) -> subprocess.CompletedProcess:
 
 def ours(tunepipe: Path, file: Path, out: Path, device: str) -> dict:
     run_checked([str(tunepipe), "run", str(file)])
+    return speed_and_memory(out, device)
+
+
+def speed_and_memory(out: Path, device: str) -> dict:
+    """Tokens/s of the steps after the first and the peak memory, from a finished run's events."""
     events = [json.loads(line) for line in (out / "events.jsonl").read_text().splitlines()]
     speed = {e["step"]: e["value"] for e in events if e.get("name") == "train/tokens_per_s"}
     timed = [v for step, v in speed.items() if step > 1] or list(speed.values())

@@ -25,7 +25,7 @@ packages=(
   libboost1.74-dev libboost-program-options1.74-dev libboost-program-options1.74.0
   libssl-dev libssl3 libpcre2-dev libpcre2-8-0 libsentencepiece-dev libsentencepiece0
   libutf8proc-dev libutf8proc2 libjemalloc-dev libjemalloc2 libcurl4-openssl-dev libcurl4
-  pkgconf pkgconf-bin libpkgconf3
+  pkgconf pkgconf-bin libpkgconf3 libgloo-dev
 )
 
 log() { printf 'gpu-check: %s\n' "$*" >&2; }

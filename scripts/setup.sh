@@ -12,7 +12,7 @@ requirements_no_deps="$root/scripts/requirements-no-deps.txt"
 
 debian_packages=(
   build-essential cmake ninja-build ccache pkg-config git
-  libsentencepiece-dev libtomlplusplus-dev libfmt-dev catch2
+  libsentencepiece-dev libtomlplusplus-dev libfmt-dev catch2 libgloo-dev
   libboost-dev libboost-program-options-dev nlohmann-json3-dev
   libpcre2-dev libutf8proc-dev libcurl4-openssl-dev libjemalloc-dev libssl-dev
   chromium-headless-shell clang-16 libclang-rt-16-dev

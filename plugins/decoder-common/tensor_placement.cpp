@@ -46,18 +46,22 @@ bool is_device_name(const std::string& name) {
   return std::regex_match(name, pattern);
 }
 
-at::Device resolve_device(const std::string& name) {
+at::Device resolve_device(const std::string& name, int unnumbered_gpu) {
   if (!is_device_name(name)) throw Error(fmt::format("device \"{}\" is not auto, cpu, cuda or cuda:N", name));
   if (name == "cpu") return at::Device(at::kCPU);
   if (name == "auto" && !nvidia_driver_present()) return at::Device(at::kCPU);
   const std::string problem = load_cuda_backend();
-  if (name == "auto") return problem.empty() ? at::Device(at::kCUDA, 0) : at::Device(at::kCPU);
+  if (name == "auto" && !problem.empty()) return at::Device(at::kCPU);
   if (!problem.empty()) throw Error(fmt::format("device \"{}\": {}", name, problem));
-  const at::Device device(name);
+  const at::Device named(name == "auto" ? "cuda" : name);
+  const at::Device device =
+      named.has_index() ? named : at::Device(at::kCUDA, static_cast<at::DeviceIndex>(unnumbered_gpu));
   const int count = at::detail::getCUDAHooks().getNumGPUs();
-  if (device.has_index() && device.index() >= count)
-    throw Error(fmt::format("device \"{}\": only {} GPU{} visible", name, count, count == 1 ? " is" : "s are"));
-  return device.has_index() ? device : at::Device(at::kCUDA, 0);
+  if (device.index() >= count)
+    throw Error(fmt::format("device \"{}\"{}: only {} GPU{} visible", name,
+                            named.has_index() ? "" : fmt::format(" (GPU {}, the rank's LOCAL_RANK)", device.index()),
+                            count, count == 1 ? " is" : "s are"));
+  return device;
 }
 
 }  // namespace tp::decoder

@@ -30,11 +30,12 @@ const auto kDtype = choice_key("dtype", "auto", {"auto", "fp32", "bf16", "fp16"}
 
 }  // namespace
 
-GgufModel::GgufModel(const Options& options, const StageContext&)
+GgufModel::GgufModel(const Options& options, const StageContext& context)
     : path_(kPath.read(options)),
       tokenizer_options_(decoder::tokenizer_options(options)),
       dtype_(kDtype.read(options)),
-      device_(decoder::device_key().read(options)) {}
+      device_(decoder::device_key().read(options)),
+      local_rank_(context.ranks.local_rank) {}
 
 OptionSchema GgufModel::schema() {
   return schema_of(kPath, decoder::extra_special_tokens_key(), decoder::eos_token_key(), kDtype, decoder::device_key());
@@ -71,7 +72,8 @@ std::shared_ptr<CausalLM> GgufModel::load() const {
   DecoderConfig config = decoder::parse_decoder_config(hf_config(file()), path_.string());
   config.source = path_.string();
   const at::ScalarType dtype = dtype_ == "auto" ? at::kBFloat16 : decoder::parse_dtype(dtype_);
-  const at::TensorOptions target = at::TensorOptions().dtype(dtype).device(decoder::resolve_device(device_));
+  const at::TensorOptions target =
+      at::TensorOptions().dtype(dtype).device(decoder::resolve_device(device_, local_rank_));
   // No autograd history for the frozen weights (see the hf stage).
   const at::NoGradGuard no_grad;
   std::shared_ptr<const gguf::File> opened = file_;

@@ -29,6 +29,7 @@ class GgufModel : public ModelStage {
   TokenizerOptions tokenizer_options_;
   std::string dtype_;
   std::string device_;
+  int local_rank_ = 0;  // "cuda" and "auto" mean this GPU
   mutable std::once_flag file_opened_, tokenizer_loaded_;
   mutable std::shared_ptr<const gguf::File> file_;
   mutable std::shared_ptr<const Tokenizer> tokenizer_;

@@ -27,11 +27,12 @@ const auto kDtype = choice_key("dtype", "auto", {"auto", "fp32", "bf16", "fp16"}
 
 }  // namespace
 
-HfModel::HfModel(const Options& options, const StageContext&)
+HfModel::HfModel(const Options& options, const StageContext& context)
     : path_(kPath.read(options)),
       tokenizer_options_(decoder::tokenizer_options(options)),
       dtype_(kDtype.read(options)),
-      device_(decoder::device_key().read(options)) {}
+      device_(decoder::device_key().read(options)),
+      local_rank_(context.ranks.local_rank) {}
 
 OptionSchema HfModel::schema() {
   return schema_of(kPath, decoder::extra_special_tokens_key(), decoder::eos_token_key(), kDtype, decoder::device_key());
@@ -64,7 +65,7 @@ std::shared_ptr<CausalLM> HfModel::load() const {
   DecoderConfig config = read_decoder_config(path_);
   const at::TensorOptions target = at::TensorOptions()
                                        .dtype(decoder::parse_dtype(resolve_dtype(dtype_, path_)))
-                                       .device(decoder::resolve_device(device_));
+                                       .device(decoder::resolve_device(device_, local_rank_));
   // No autograd history for the frozen weights; not inference mode, whose
   // tensors could not be saved for backward when training adapters.
   const at::NoGradGuard no_grad;

@@ -25,6 +25,7 @@ class HfModel : public ModelStage {
   TokenizerOptions tokenizer_options_;
   std::string dtype_;
   std::string device_;
+  int local_rank_ = 0;  // "cuda" and "auto" mean this GPU
   mutable std::once_flag tokenizer_loaded_;
   mutable std::shared_ptr<const Tokenizer> tokenizer_;
 };

@@ -34,6 +34,7 @@ std::string phase_of_scope(std::string_view name) {
   if (name == profile_scope::kLoss) return "loss";
   if (name == profile_scope::kBackward || starts_with(name, kAutogradNode)) return "backward";
   if (name == profile_scope::kOptimizer) return "optimizer";
+  if (name == profile_scope::kRankSums) return "rank sums";
   return {};
 }
 

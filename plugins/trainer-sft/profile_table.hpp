@@ -14,6 +14,7 @@ inline constexpr const char* kForward = "tunepipe::forward";
 inline constexpr const char* kLoss = "tunepipe::loss";
 inline constexpr const char* kBackward = "tunepipe::backward";
 inline constexpr const char* kOptimizer = "tunepipe::optimizer";
+inline constexpr const char* kRankSums = "tunepipe::rank_sums";  // data-parallel: counts and gradients summed
 }  // namespace profile_scope
 
 struct ProfiledEvent {

@@ -109,6 +109,11 @@ const OptionBindings<SftOptions>& bindings() {
                    "the time went, by phase, kind of work and operator with its shapes) and profile.trace.json "
                    "(for Perfetto or chrome://tracing) in the output folder; 0: none")
                .range(0, std::nullopt));
+    b.bind(&SftOptions::ddp_timeout,
+           int_key("ddp_timeout", d.ddp_timeout,
+                   "seconds a rank of a data-parallel run (torchrun) waits for the others to join or to reach the "
+                   "same step before it stops, naming the rendezvous (TrainingArguments' ddp_timeout)")
+               .range(1, std::nullopt));
     return b;
   }();
   return table;
@@ -136,6 +141,10 @@ void SftOptions::validate(const Options& options, Diagnostics& errors) {
                  options.context() + "group_by_length groups shuffled rows: it needs shuffle = true");
 }
 
-SftOptions SftOptions::read(const Options& options) { return bindings().read(options); }
+SftOptions SftOptions::read(const Options& options) {
+  SftOptions read = bindings().read(options);
+  for (const auto& [key, entry] : options.values()) read.as_given += key + " = " + to_display(entry.first) + "\n";
+  return read;
+}
 
 }  // namespace tp::sft

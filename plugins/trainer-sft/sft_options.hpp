@@ -40,6 +40,9 @@ struct SftOptions {
   std::int64_t collapse_steps = 50;
   std::string on_collapse = "stop";
   std::int64_t profile_steps = 0;
+  std::int64_t ddp_timeout = 1800;
+  // Not an option: the ones the pipeline set, as "key = value" lines, which every rank must share.
+  std::string as_given;
 
   static OptionSchema schema();
   // Checks that involve several options.

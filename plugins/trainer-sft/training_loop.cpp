@@ -14,6 +14,7 @@
 #include "memory_usage.hpp"
 #include "profile_table.hpp"
 #include "random_state.hpp"
+#include "run_identity_json.hpp"
 #include "tunepipe/attached_adapter.hpp"
 #include "tunepipe/causal_lm_loss.hpp"
 #include "tunepipe/error.hpp"
@@ -70,9 +71,10 @@ std::vector<PackedRow> packed_rows(const SftOptions& options, const TrainingJob&
   return pack_samples(job.train, row_length);
 }
 
-StepPlan plan_steps(const SftOptions& options, std::int64_t train_rows) {
+// A micro-batch spans batch_size rows on each rank.
+StepPlan plan_steps(const SftOptions& options, std::int64_t train_rows, std::int64_t global_batch_rows) {
   StepPlan plan;
-  plan.micro_batches_per_epoch = ceil_div(train_rows, options.batch_size);
+  plan.micro_batches_per_epoch = ceil_div(train_rows, global_batch_rows);
   plan.steps_per_epoch = std::max<std::int64_t>(ceil_div(plan.micro_batches_per_epoch, options.grad_accum), 1);
   plan.total_steps = options.max_steps > 0 ? options.max_steps : options.epochs * plan.steps_per_epoch;
   return plan;
@@ -84,11 +86,14 @@ TrainingLoop::TrainingLoop(const SftOptions& options, const StageContext& contex
     : options_(options),
       context_(context),
       job_(job),
+      data_parallel_(context.ranks, std::chrono::seconds(options.ddp_timeout)),
+      global_batch_rows_(options.batch_size * context.ranks.world_size),
       parameters_(trainable_parameters(job)),
       device_(parameters_.front().second.device()),
       eval_samples_(eval_subset(job, options)),
       packed_rows_(packed_rows(options, job)),
-      plan_(plan_steps(options, static_cast<std::int64_t>(options.packing ? packed_rows_.size() : job.train.size()))),
+      plan_(plan_steps(options, static_cast<std::int64_t>(options.packing ? packed_rows_.size() : job.train.size()),
+                       global_batch_rows_)),
       schedule_(make_schedule(options, plan_)),
       optimizer_(parameters_, AdamWSettings{options.adam_beta1, options.adam_beta2, options.adam_epsilon,
                                             options.weight_decay}),
@@ -106,13 +111,13 @@ TrainingResult TrainingLoop::run() {
   while (state_.global_step < plan_.total_steps) {
     const auto began = std::chrono::steady_clock::now();
     if (profiler) profiler->before_step(state_.global_step + 1);
-    const std::vector<Batch> batches = next_batches();
-    const StepOutcome outcome = train_step(batches);
+    const StepBatches batches = next_batches();
+    const StepOutcome outcome = train_step(batches.mine);
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();
     advance(batches, outcome, seconds);
 
     const std::int64_t step = state_.global_step;
-    if (profiler)
+    if (profiler && context_.ranks.writes_output())
       if (const auto table = profiler->after_step(step, seconds, context_.output_dir))
         message(events::kTrainProfile, table->string());
     if (step % options_.logging_steps == 0 || (step == 1 && options_.logging_first_step)) report();
@@ -134,7 +139,9 @@ TrainingResult TrainingLoop::run() {
 }
 
 void TrainingLoop::start() {
-  remove_partial_folders(context_.output_dir);
+  data_parallel_.require_same("pipelines or data (their model, adapter, trainer settings or train split differ)",
+                              to_json(job_.identity).dump() + options_.as_given);
+  if (context_.ranks.writes_output()) remove_partial_folders(context_.output_dir);
   optimizer_.zero_grad();
   const auto rows = static_cast<std::int64_t>(job_.train.size());
   if (const auto dir = resume_folder(job_.resume, context_.output_dir, options_.save_steps)) {
@@ -144,6 +151,13 @@ void TrainingLoop::start() {
                   fmt::format("the checkpoint was trained on {} rows but the train split now has {}: resume with the "
                               "data it was trained on",
                               restored.state.train_rows, rows));
+    if (restored.state.global_batch_rows != 0 && restored.state.global_batch_rows != global_batch_rows_)
+      throw Error(Location{(*dir / "trainer_state.json").string()},
+                  fmt::format("the checkpoint was trained on micro-batches of {} rows over all ranks (batch_size × "
+                              "ranks) but this run's are {} ({} × {}): resume with batch_size × ranks = {}, on any "
+                              "number of ranks",
+                              restored.state.global_batch_rows, global_batch_rows_, options_.batch_size,
+                              context_.ranks.world_size, restored.state.global_batch_rows));
     state_ = std::move(restored.state);
     last_checkpoint_ = *dir;
     last_checkpoint_step_ = state_.global_step;
@@ -161,8 +175,9 @@ void TrainingLoop::start() {
     state_.data_seed = context_.seed;
     state_.train_rows = rows;
   }
+  state_.global_batch_rows = global_batch_rows_;
   const std::uintmax_t available = available_bytes(context_.output_dir);
-  if (available < 2 * checkpoint_bytes_)
+  if (context_.ranks.writes_output() && available < 2 * checkpoint_bytes_)
     throw Error(Location{context_.output_dir.string()},
                 fmt::format("the disk holding this output folder has {} free, and a checkpoint and the final adapter "
                             "need about {}: free some space first",
@@ -180,9 +195,9 @@ void TrainingLoop::start() {
        {"start_step", std::to_string(state_.global_step)}}));
 }
 
-std::vector<Batch> TrainingLoop::next_batches() {
+TrainingLoop::StepBatches TrainingLoop::next_batches() {
   if (order_epoch_ != state_.epoch) {
-    const EpochOrder how{options_.shuffle, options_.group_by_length, options_.batch_size * options_.grad_accum};
+    const EpochOrder how{options_.shuffle, options_.group_by_length, global_batch_rows_ * options_.grad_accum};
     order_ = options_.packing ? epoch_order(static_cast<std::int64_t>(packed_rows_.size()), state_.data_seed,
                                             state_.epoch, options_.shuffle)
                               : epoch_order(job_.train, state_.data_seed, state_.epoch, how);
@@ -191,26 +206,37 @@ std::vector<Batch> TrainingLoop::next_batches() {
   const std::int64_t first = state_.batches_done;
   const std::int64_t last = std::min(first + options_.grad_accum, plan_.micro_batches_per_epoch);
   const std::span<const std::int64_t> order(order_);
-  std::vector<Batch> batches;
+  StepBatches batches{{}, last - first};
   for (std::int64_t micro = first; micro < last; ++micro) {
-    const std::size_t begin = static_cast<std::size_t>(micro * options_.batch_size);
+    // This rank's rows of the global micro-batch: with one rank, all of them.
+    const std::size_t begin =
+        static_cast<std::size_t>(micro * global_batch_rows_ + context_.ranks.rank * options_.batch_size);
+    if (begin >= order.size()) continue;
     const std::size_t count = std::min(order.size() - begin, static_cast<std::size_t>(options_.batch_size));
     if (!options_.packing) {
-      batches.push_back(
+      batches.mine.push_back(
           make_batch(job_.train, order.subspan(begin, count), job_.pad_token_id, options_.pad_to_multiple_of));
       continue;
     }
     std::vector<PackedRow> rows;
     for (const std::int64_t row : order.subspan(begin, count))
       rows.push_back(packed_rows_[static_cast<std::size_t>(row)]);
-    batches.push_back(make_packed_batch(job_.train, rows, job_.pad_token_id, options_.pad_to_multiple_of));
+    batches.mine.push_back(make_packed_batch(job_.train, rows, job_.pad_token_id, options_.pad_to_multiple_of));
   }
   return batches;
 }
 
 TrainingLoop::StepOutcome TrainingLoop::train_step(const std::vector<Batch>& batches) {
   std::int64_t targets = 0;
-  for (const Batch& batch : batches) targets += batch.targets;
+  std::int64_t tokens = 0;
+  for (const Batch& batch : batches) {
+    targets += batch.targets;
+    tokens += batch.tokens;
+  }
+  {
+    RECORD_USER_SCOPE(profile_scope::kRankSums);
+    targets = data_parallel_.sum(targets);
+  }
   // Every micro-batch's loss is a share of the step's mean (transformers'
   // num_items_in_batch), so their gradients add up to the mean's.
   const double divisor = static_cast<double>(std::max<std::int64_t>(targets, 1));
@@ -238,8 +264,14 @@ TrainingLoop::StepOutcome TrainingLoop::train_step(const std::vector<Batch>& bat
   }
   StepOutcome outcome;
   outcome.targets = targets;
+  const double local_loss = step_loss.defined() ? step_loss.item<double>() : 0.0;
+  {
+    RECORD_USER_SCOPE(profile_scope::kRankSums);
+    outcome.tokens = data_parallel_.sum(tokens);
+    outcome.loss = data_parallel_.sum(local_loss);
+    data_parallel_.sum_gradients(parameters_);
+  }
   const std::int64_t step = state_.global_step + 1;
-  outcome.loss = step_loss.item<double>();
   if (!std::isfinite(outcome.loss)) stop_on_non_finite("training loss", outcome.loss, step);
   RECORD_USER_SCOPE(profile_scope::kOptimizer);
   outcome.grad_norm = clip_grad_norm(parameters_, options_.max_grad_norm);
@@ -247,20 +279,20 @@ TrainingLoop::StepOutcome TrainingLoop::train_step(const std::vector<Batch>& bat
   outcome.learning_rate = schedule_.at(state_.global_step);
   optimizer_.step(outcome.learning_rate);
   optimizer_.zero_grad();
-  last_batch_ = batches.front();
+  if (!batches.empty()) last_batch_ = batches.front();
   return outcome;
 }
 
-void TrainingLoop::advance(const std::vector<Batch>& batches, const StepOutcome& outcome, double seconds) {
+void TrainingLoop::advance(const StepBatches& batches, const StepOutcome& outcome, double seconds) {
   state_.global_step += 1;
-  state_.batches_done += static_cast<std::int64_t>(batches.size());
+  state_.batches_done += batches.micro_batches;
   if (state_.batches_done >= plan_.micro_batches_per_epoch) {
     state_.epoch += 1;
     state_.batches_done = 0;
   }
   state_.window.loss_sum += outcome.loss;
   state_.window.steps += 1;
-  for (const Batch& batch : batches) state_.window.tokens += batch.tokens;
+  state_.window.tokens += outcome.tokens;
   state_.window.seconds += seconds;
   last_step_ = outcome;
 }
@@ -298,20 +330,23 @@ void TrainingLoop::evaluate() {
 }
 
 void TrainingLoop::save_checkpoint() {
-  check_weights_before_saving();
   const std::filesystem::path dir = checkpoint_dir(context_.output_dir, state_.global_step);
-  write_checkpoint(dir, TrainingSnapshot{*job_.adapter, optimizer_, state_, schedule_, epoch_progress(), device_,
-                                         job_.identity});
+  if (context_.ranks.writes_output()) {  // the other ranks only learn where it is
+    check_weights_before_saving();
+    write_checkpoint(dir, TrainingSnapshot{*job_.adapter, optimizer_, state_, schedule_, epoch_progress(), device_,
+                                           job_.identity});
+    checkpoint_bytes_ = folder_bytes(dir);
+    if (options_.save_total_limit > 0) remove_old_checkpoints(context_.output_dir, options_.save_total_limit);
+  }
   last_checkpoint_ = dir;
   last_checkpoint_step_ = state_.global_step;
-  checkpoint_bytes_ = folder_bytes(dir);
-  if (options_.save_total_limit > 0) remove_old_checkpoints(context_.output_dir, options_.save_total_limit);
   message(events::kTrainCheckpoint, dir.string());
 }
 
 std::filesystem::path TrainingLoop::save_adapter() {
-  check_weights_before_saving();
   const std::filesystem::path dir = context_.output_dir / run_layout::kAdapterFolder;
+  if (!context_.ranks.writes_output()) return dir;  // rank 0 writes it
+  check_weights_before_saving();
   write_folder_atomically(dir, [&](const std::filesystem::path& folder) { job_.adapter->save(folder); });
   return dir;
 }
@@ -335,6 +370,7 @@ void TrainingLoop::check_weights_before_saving() const {
 }
 
 void TrainingLoop::check_disk_space() {
+  if (!context_.ranks.writes_output()) return;
   const std::uintmax_t available = available_bytes(context_.output_dir);
   if (available >= 2 * checkpoint_bytes_) return;
   std::string saved = last_good_checkpoint();

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "collapse_watch.hpp"
+#include "data_parallel.hpp"
 #include "epoch_order.hpp"
 #include "lr_schedule.hpp"
 #include "optimizer.hpp"
@@ -40,13 +41,19 @@ class TrainingLoop {
     double loss = 0.0;
     double grad_norm = 0.0;
     double learning_rate = 0.0;
-    std::int64_t targets = 0;  // trained tokens
+    std::int64_t targets = 0;  // trained tokens, over all ranks
+    std::int64_t tokens = 0;   // all tokens, over all ranks
+  };
+  // A step's micro-batches: this rank's share of each (none where a short last one holds no rows for it).
+  struct StepBatches {
+    std::vector<Batch> mine;
+    std::int64_t micro_batches = 0;
   };
 
   void start();
-  std::vector<Batch> next_batches();
+  StepBatches next_batches();
   StepOutcome train_step(const std::vector<Batch>& batches);
-  void advance(const std::vector<Batch>& batches, const StepOutcome& outcome, double seconds);
+  void advance(const StepBatches& batches, const StepOutcome& outcome, double seconds);
   void report();
   void evaluate();
   void save_checkpoint();
@@ -67,6 +74,8 @@ class TrainingLoop {
   const SftOptions& options_;
   const StageContext& context_;
   TrainingJob& job_;
+  DataParallel data_parallel_;
+  std::int64_t global_batch_rows_;  // batch_size on each rank
   std::shared_ptr<CausalLM> model_;
   NamedTensors parameters_;
   at::Device device_;

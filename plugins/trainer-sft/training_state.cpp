@@ -30,6 +30,7 @@ nlohmann::json to_json(const TrainingState& state, const LrSchedule& schedule, d
       {"batches_done_in_epoch", state.batches_done},
       {"data_seed", state.data_seed},
       {"train_rows", state.train_rows},
+      {"global_batch_rows", state.global_batch_rows},
       {"schedule",
        {{"kind", schedule.kind()},
         {"learning_rate", schedule.peak()},
@@ -51,6 +52,8 @@ TrainingState state_from_json(const nlohmann::json& json, const std::string& sou
   state.batches_done = number<std::int64_t>(json, "batches_done_in_epoch", source);
   state.data_seed = number<std::uint64_t>(json, "data_seed", source);
   state.train_rows = number<std::int64_t>(json, "train_rows", source);
+  if (json.contains("global_batch_rows"))
+    state.global_batch_rows = number<std::int64_t>(json, "global_batch_rows", source);
   const nlohmann::json& window = field(json, "log_window", source);
   state.window.loss_sum = number<double>(window, "loss_sum", source);
   state.window.steps = number<std::int64_t>(window, "steps", source);

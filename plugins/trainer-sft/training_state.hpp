@@ -24,6 +24,8 @@ struct TrainingState {
   std::int64_t batches_done = 0;  // its micro-batches already trained
   std::uint64_t data_seed = 0;    // epoch e's order is drawn with data_seed + e
   std::int64_t train_rows = 0;    // the order is of this many rows
+  // Rows of a micro-batch over all ranks (batch_size × ranks): what batches_done counts in. 0: not recorded.
+  std::int64_t global_batch_rows = 0;
   LogWindow window;
   nlohmann::json log_history = nlohmann::json::array();  // every report, as in HF's trainer_state.json
 };

@@ -32,6 +32,15 @@ SplitSummary for_each_sample(const PreparationStages& stages, const std::string&
   return summary;
 }
 
+PreparedSplit prepare_split(const PreparationStages& stages, const std::string& split) {
+  PreparedSplit prepared;
+  prepared.summary = for_each_sample(stages, split, [&](const Conversation& c, const TokenizedSample& s) {
+    prepared.conversations.push_back(c);
+    prepared.samples.push_back(s);
+  });
+  return prepared;
+}
+
 PreparedSplit write_split(const PreparationStages& stages, const std::string& split, const std::filesystem::path& dir) {
   AtomicFile conversations(dir / "conversations" / (split + ".jsonl"));
   AtomicFile tokenized(dir / "tokenized" / (split + ".jsonl"));

@@ -45,6 +45,9 @@ struct PreparedSplit {
   std::vector<TokenizedSample> samples;
 };
 
+// The same in memory alone (the ranks of a data-parallel run other than rank 0).
+PreparedSplit prepare_split(const PreparationStages& stages, const std::string& split);
+
 // Writes <dir>/conversations/<split>.jsonl and <dir>/tokenized/<split>.jsonl.
 PreparedSplit write_split(const PreparationStages& stages, const std::string& split, const std::filesystem::path& dir);
 

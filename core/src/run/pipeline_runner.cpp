@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <map>
+#include <optional>
 
 #include <nlohmann/json.hpp>
 
@@ -14,6 +15,7 @@
 #include "run/output_folder_lock.hpp"
 #include "tunepipe/atomic_file.hpp"
 #include "tunepipe/event_names.hpp"
+#include "tunepipe/ranks.hpp"
 #include "tunepipe/stop_request.hpp"
 
 namespace tp::core {
@@ -84,13 +86,14 @@ void run_stages(const Pipeline& pipeline, const RunSettings& settings, EventBus&
   std::vector<SplitSummary> summaries;
   std::map<std::string, PreparedSplit> splits;
   for (const std::string& split : call_plugin("dataset", stages.dataset_plugin, [&] { return stages.dataset->splits(); })) {
-    PreparedSplit prepared = write_split(stages.view(), split, pipeline.output_dir);
+    PreparedSplit prepared = context.ranks.writes_output() ? write_split(stages.view(), split, pipeline.output_dir)
+                                                           : prepare_split(stages.view(), split);
     summaries.push_back(prepared.summary);
     report(events, prepared.summary);
     splits.emplace(split, std::move(prepared));
   }
   nlohmann::json summary = summary_json(pipeline, summaries);
-  write_summary(pipeline.output_dir, summary);
+  if (context.ranks.writes_output()) write_summary(pipeline.output_dir, summary);
   report_data_table(events, summaries);
 
   if (!settings.data_only && (pipeline.adapter || pipeline.evaluator)) {
@@ -99,7 +102,7 @@ void run_stages(const Pipeline& pipeline, const RunSettings& settings, EventBus&
       summary["training"] = {{"steps", result->steps},
                              {"final_loss", result->final_loss},
                              {"adapter", result->adapter_dir.string()}};
-      write_summary(pipeline.output_dir, summary);
+      if (context.ranks.writes_output()) write_summary(pipeline.output_dir, summary);
     }
   }
   events.emit(Event::message(events::kPipeline, events::kRunOutput, pipeline.output_dir.string()));
@@ -108,16 +111,23 @@ void run_stages(const Pipeline& pipeline, const RunSettings& settings, EventBus&
 }  // namespace
 
 void run_pipeline(const Pipeline& pipeline, const RunSettings& settings) {
-  refuse_foreign_folder(pipeline.output_dir);
-  std::filesystem::create_directories(pipeline.output_dir);
-  const OutputFolderLock lock(pipeline.output_dir);
+  const Ranks ranks = ranks_from_environment();
   const bool resuming = settings.resume.mode != ResumeRequest::Mode::None;
-  if (pipeline.trainer && !resuming && !settings.data_only)
-    claim_for_fresh_training(pipeline.output_dir, settings.overwrite);
+  // The other ranks of a data-parallel run read the folder (a checkpoint to resume from) but leave it to rank 0.
+  std::optional<OutputFolderLock> lock;
+  if (ranks.writes_output()) {
+    refuse_foreign_folder(pipeline.output_dir);
+    std::filesystem::create_directories(pipeline.output_dir);
+    lock.emplace(pipeline.output_dir);
+    if (pipeline.trainer && !resuming && !settings.data_only)
+      claim_for_fresh_training(pipeline.output_dir, settings.overwrite);
+  }
   EventBus events;
   StageContext context{pipeline.name, pipeline.output_dir, pipeline.seed, &events};
   context.resuming = resuming;
-  for (const StageConfig& sink : pipeline.sinks) events.add_sink(sink, context);
+  context.ranks = ranks;
+  if (ranks.writes_output())
+    for (const StageConfig& sink : pipeline.sinks) events.add_sink(sink, context);
   try {
     run_stages(pipeline, settings, events, context);
   } catch (const RunInterrupted&) {

@@ -7,7 +7,7 @@
 #endif
 #include TUNEPIPE_TORCH_VERSION_HEADER
 
-#define TUNEPIPE_SDK_ABI_MAJOR 7
+#define TUNEPIPE_SDK_ABI_MAJOR 8
 #define TUNEPIPE_SDK_ABI_MINOR 0
 
 #if defined(__clang__)

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "tunepipe/event.hpp"
+#include "tunepipe/ranks.hpp"
 
 namespace tp {
 
@@ -22,6 +23,8 @@ struct StageContext {
   // model's own chat template and tokens); null where there is no model
   // (`tunepipe render`).
   const ModelStage* model = nullptr;
+  // Where this process stands in a data-parallel run (one process: rank 0 of 1).
+  Ranks ranks;
 };
 
 class Stage {
