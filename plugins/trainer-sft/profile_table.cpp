@@ -115,9 +115,11 @@ std::vector<std::pair<Key, Total>> by_time(const std::map<Key, Total>& totals) {
 
 void summary(std::string& out, const char* title, const std::map<std::string, Total>& totals, double all) {
   out += fmt::format("\n{:<44} {:>11} {:>7}\n", title, "ms", "share");
-  for (const auto& [name, total] : by_time(totals))
+  for (const auto& [name, total] : by_time(totals)) {
+    if (total.seconds < 5e-5) continue;  // e.g. the sums over ranks of a run with one
     out += fmt::format("{:<44} {:>11.1f} {:>6.1f}%\n", name, total.seconds * 1e3,
                        all > 0 ? 100.0 * total.seconds / all : 0.0);
+  }
 }
 
 double sum(const std::map<std::string, Total>& totals) {
