@@ -6,13 +6,18 @@
 
 namespace tp::sft {
 
-double eval_loss(const CausalLM& model, std::span<const TokenizedSample> samples, std::int64_t batch_size,
-                 std::int64_t pad_id, std::int64_t chunk_rows) {
+double eval_loss_share(const CausalLM& model, std::span<const TokenizedSample> samples, std::int64_t batch_size,
+                       std::int64_t pad_id, std::int64_t chunk_rows, int rank, int ranks) {
   // transformers' eval_loss: each batch's mean loss, weighted by its rows
   double weighted = 0.0;
-  for (const BatchNll& batch : batch_nll(model, samples, batch_size, pad_id, chunk_rows))
-    weighted += batch.sum / static_cast<double>(std::max<std::int64_t>(batch.tokens, 1)) * static_cast<double>(batch.rows);
-  return samples.empty() ? 0.0 : weighted / static_cast<double>(samples.size());
+  const auto rows = static_cast<std::int64_t>(samples.size());
+  for (std::int64_t first = rank * batch_size; first < rows; first += static_cast<std::int64_t>(ranks) * batch_size) {
+    const auto batch = samples.subspan(static_cast<std::size_t>(first),
+                                       static_cast<std::size_t>(std::min(batch_size, rows - first)));
+    for (const BatchNll& nll : batch_nll(model, batch, batch_size, pad_id, chunk_rows))
+      weighted += nll.sum / static_cast<double>(std::max<std::int64_t>(nll.tokens, 1)) * static_cast<double>(nll.rows);
+  }
+  return weighted;
 }
 
 }  // namespace tp::sft

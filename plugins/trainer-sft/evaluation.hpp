@@ -9,9 +9,12 @@
 namespace tp::sft {
 
 // In file order, batches of `batch_size` rows: each batch's loss is the mean
-// over its trained positions, and the result their mean weighted by rows.
-// Runs without autograd; the caller switches dropout off.
-double eval_loss(const CausalLM& model, std::span<const TokenizedSample> samples, std::int64_t batch_size,
-                 std::int64_t pad_id, std::int64_t chunk_rows);
+// over its trained positions, and the eval loss their mean weighted by rows.
+// This returns the weighted sum of the batches one rank of `ranks` takes
+// (batch k goes to rank k mod ranks): summed over the ranks and divided by
+// the rows, it is the eval loss. Runs without autograd; the caller switches
+// dropout off.
+double eval_loss_share(const CausalLM& model, std::span<const TokenizedSample> samples, std::int64_t batch_size,
+                       std::int64_t pad_id, std::int64_t chunk_rows, int rank, int ranks);
 
 }  // namespace tp::sft

@@ -320,8 +320,10 @@ void TrainingLoop::evaluate() {
   if (eval_samples_.empty() && !job_.evaluate) return;
   job_.adapter->set_training(false);
   if (!eval_samples_.empty()) {
-    const double loss =
-        eval_loss(*model_, eval_samples_, options_.eval_batch_size, job_.pad_token_id, options_.loss_chunk_rows);
+    // Each rank takes every ranks-th batch; the shares summed make the loss one process computes.
+    const double share = eval_loss_share(*model_, eval_samples_, options_.eval_batch_size, job_.pad_token_id,
+                                         options_.loss_chunk_rows, context_.ranks.rank, context_.ranks.world_size);
+    const double loss = data_parallel_.sum(share) / static_cast<double>(eval_samples_.size());
     emit(events::kEvalLoss, loss);
     state_.log_history.push_back({{"step", state_.global_step}, {"epoch", epoch_progress()}, {"eval_loss", loss}});
   }

@@ -2,7 +2,8 @@
 
 Two ranks with batch_size b split every global batch of 2b rows and sum their gradients and trained-token
 counts, so each step's loss is the mean over the global batch's trained tokens exactly as one process with
-batch_size 2b computes it: the per-step losses and the final adapter must match that run. Rank 0 alone writes
+batch_size 2b computes it: the per-step losses, the eval losses (each rank evaluating its share of the eval
+batches) and the final adapter must match that run. Rank 0 alone writes
 the output folder.
 """
 from __future__ import annotations
@@ -51,7 +52,8 @@ ADAPTERS = {"lora": LORA, "prompt-tuning": {"plugin": "prompt-tuning", "num_virt
 @pytest.mark.parametrize("adapter,grad_accum", [("lora", 1), ("lora", 2), ("prompt-tuning", 2)])
 def test_two_ranks_train_as_one_process_with_twice_the_batch(tmp_path, adapter, grad_accum):
     trainer = {"max_steps": 6, "grad_accum": grad_accum, "learning_rate": 5e-3, "logging_steps": 1,
-               "scheduler": "cosine", "warmup_steps": 1, "max_grad_norm": 0.5}
+               "scheduler": "cosine", "warmup_steps": 1, "max_grad_norm": 0.5, "eval_steps": 3,
+               "eval_batch_size": 7}  # 60 eval rows: 9 batches, the last short
     for name in ("one", "two"):
         (tmp_path / name).mkdir()
     one = write_pipeline(tmp_path / "one", ADAPTERS[adapter], {**trainer, "batch_size": 4})
@@ -63,6 +65,10 @@ def test_two_ranks_train_as_one_process_with_twice_the_batch(tmp_path, adapter, 
     expected, got = series(tmp_path / "one" / "run", "train/loss"), series(tmp_path / "two" / "run", "train/loss")
     assert sorted(got) == sorted(expected) == list(range(1, 7))
     assert max(relative(got[step], expected[step]) for step in expected) <= 1e-6, (got, expected)
+    # The eval batches are shared out between the ranks (batch k to rank k mod 2) and their losses summed.
+    eval_one, eval_two = series(tmp_path / "one" / "run", "eval/loss"), series(tmp_path / "two" / "run", "eval/loss")
+    assert sorted(eval_two) == sorted(eval_one) == [3, 6]
+    assert max(relative(eval_two[step], eval_one[step]) for step in eval_one) <= 1e-6, (eval_two, eval_one)
     norms = series(tmp_path / "two" / "run", "train/grad_norm")
     assert max(relative(norms[s], v) for s, v in series(tmp_path / "one" / "run", "train/grad_norm").items()) <= 1e-5
 
