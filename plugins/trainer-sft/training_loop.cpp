@@ -139,6 +139,11 @@ TrainingResult TrainingLoop::run() {
 }
 
 void TrainingLoop::start() {
+  const auto train_rows = static_cast<std::int64_t>(options_.packing ? packed_rows_.size() : job_.train.size());
+  if (train_rows < context_.ranks.world_size)  // every rank sees the same counts: all stop, none waits
+    throw Error(fmt::format("{} ranks but only {} train {}: every rank needs at least one; start at most {} ranks",
+                            context_.ranks.world_size, train_rows, options_.packing ? "rows after packing" : "rows",
+                            train_rows));
   data_parallel_.require_same("pipelines or data (their model, adapter, trainer settings or train split differ)",
                               to_json(job_.identity).dump() + options_.as_given);
   if (context_.ranks.writes_output()) remove_partial_folders(context_.output_dir);

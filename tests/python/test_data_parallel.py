@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from test_training import LORA, series, write_pipeline
-from tunepipe_env import BIN, REPO, needs_quickstart, run_tunepipe
+from tunepipe_env import BIN, QUICKSTART, REPO, needs_quickstart, run_tunepipe
 
 torch = pytest.importorskip("torch")
 from safetensors.torch import load_file  # noqa: E402
@@ -150,3 +150,13 @@ def test_a_two_rank_checkpoint_resumes_on_one_rank_with_the_same_global_batch(tm
     expected, got = series(tmp_path / "whole" / "run", "train/loss"), series(tmp_path / "split" / "run", "train/loss")
     assert sorted(got) == list(range(1, 7))
     assert max(relative(got[step], expected[step]) for step in expected) <= 1e-6, (got, expected)
+
+
+def test_more_ranks_than_rows_is_refused_on_every_rank(tmp_path):
+    rows = tmp_path / "train.jsonl"
+    rows.write_text((QUICKSTART / "data" / "train.jsonl").read_text("utf-8").splitlines()[0] + "\n", "utf-8")
+    pipeline = write_pipeline(tmp_path, LORA, {"max_steps": 1}, dataset={"train": str(rows)})
+    result = torchrun(pipeline)
+    assert result.returncode != 0
+    assert result.stderr.count("2 ranks but only 1 train rows: every rank needs at least one; start at most 1 "
+                               "ranks") == 2, result.stderr[-4000:]
