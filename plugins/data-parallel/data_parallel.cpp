@@ -77,21 +77,19 @@ void DataParallel::sum_gradients(const std::vector<std::pair<std::string, at::Te
                                     : at::zeros({parameter.numel()}, at::kFloat));
   }
   // One flag per parameter: how many ranks computed its gradient.
-  at::Tensor computed = at::empty({static_cast<std::int64_t>(parameters.size())}, at::kFloat);
-  for (std::size_t i = 0; i < parameters.size(); ++i)
-    computed[static_cast<std::int64_t>(i)] = parameters[i].second.grad().defined() ? 1.0 : 0.0;
-  pieces.push_back(computed);
+  std::vector<float> computed;
+  for (const auto& [name, parameter] : parameters) computed.push_back(parameter.grad().defined() ? 1.0f : 0.0f);
+  pieces.push_back(at::tensor(computed, at::kFloat));
   const at::Tensor flat = sum(at::cat(pieces));
 
   std::int64_t offset = 0;
-  const at::Tensor counts = flat.narrow(0, flat.numel() - static_cast<std::int64_t>(parameters.size()),
-                                        static_cast<std::int64_t>(parameters.size()));
+  const float* counts = flat.data_ptr<float>() + (flat.numel() - static_cast<std::int64_t>(parameters.size()));
   for (std::size_t i = 0; i < parameters.size(); ++i) {
     at::Tensor parameter = parameters[i].second;
     const std::int64_t count = parameter.numel();
     const at::Tensor summed = flat.narrow(0, offset, count).view(parameter.sizes());
     offset += count;
-    if (counts[static_cast<std::int64_t>(i)].item<float>() == 0.0f) continue;
+    if (counts[i] == 0.0f) continue;
     at::Tensor grad = parameter.mutable_grad();
     if (grad.defined())
       grad.copy_(summed);
