@@ -6,6 +6,7 @@
 #include <ATen/core/grad_mode.h>
 
 #include <algorithm>
+#include <cstring>
 #include <initializer_list>
 
 #include "answer_metrics.hpp"
@@ -63,6 +64,29 @@ std::vector<std::vector<std::string>> answer_table(const std::vector<Conversatio
   return table;
 }
 
+// A rank's answers with their row numbers, as bytes for the other ranks (answers are raw bytes, UTF-8 or not).
+using RowAnswers = std::vector<std::pair<std::uint64_t, std::string>>;
+
+std::string pack(const RowAnswers& answers) {
+  std::string bytes;
+  for (const auto& [row, text] : answers) {
+    const std::uint64_t header[2] = {row, text.size()};
+    bytes.append(reinterpret_cast<const char*>(header), sizeof header);
+    bytes.append(text);
+  }
+  return bytes;
+}
+
+void unpack(const std::string& bytes, std::vector<std::string>& answers) {
+  for (std::size_t at = 0; at < bytes.size();) {
+    std::uint64_t header[2];
+    std::memcpy(header, bytes.data() + at, sizeof header);
+    at += sizeof header;
+    answers.at(header[0]) = bytes.substr(at, header[1]);
+    at += header[1];
+  }
+}
+
 }  // namespace
 
 GenerateEvaluator::GenerateEvaluator(const Options& options, const StageContext& context)
@@ -74,7 +98,8 @@ GenerateEvaluator::GenerateEvaluator(const Options& options, const StageContext&
       options_field_(kOptionsField.find(options).value_or("")),
       table_rows_(kTableRows.read(options)),
       compare_(kCompare.read(options)),
-      events_(context.events) {}
+      events_(context.events),
+      data_parallel_(context.ranks, DataParallel::kDefaultTimeout, "evaluator") {}
 
 OptionSchema GenerateEvaluator::schema() {
   return schema_of(kSplit, kLimit, kBatchSize, kMaxNewTokens, kMetrics, kOptionsField, kTableRows, kCompare);
@@ -98,22 +123,26 @@ void GenerateEvaluator::validate(const Options& options, Diagnostics& errors) {
 }
 
 std::vector<std::string> GenerateEvaluator::answer(const EvaluationJob& job, const CausalLM& model,
-                                                   std::size_t count) const {
+                                                   std::size_t count) {
   const Tokenizer& tokenizer = *job.tokenizer;
   GenerationConfig config;
   config.max_new_tokens = max_new_tokens_;
   config.stop_token_ids = stop_token_ids(model.config(), tokenizer, job.chat_template);
   config.pad_token_id = padding_id(tokenizer);
 
-  std::vector<std::string> answers;
+  RowAnswers mine;
   for (std::size_t start = 0; start < count; start += static_cast<std::size_t>(batch_size_)) {
+    if (!data_parallel_.ranks().takes(static_cast<std::int64_t>(start) / batch_size_)) continue;
     const std::size_t end = std::min(count, start + static_cast<std::size_t>(batch_size_));
     std::vector<std::vector<std::int64_t>> prompts;
     for (std::size_t i = start; i < end; ++i)
       prompts.push_back(prompt_ids(*job.chat_template, tokenizer, question_of((*job.conversations)[i]).prompt));
+    std::uint64_t row = start;
     for (const auto& completion : generate(model, prompts, config))
-      answers.push_back(trimmed(answer_text(tokenizer, completion, config.stop_token_ids)));
+      mine.emplace_back(row++, trimmed(answer_text(tokenizer, completion, config.stop_token_ids)));
   }
+  std::vector<std::string> answers(count);
+  for (const std::string& share : data_parallel_.all_gather(pack(mine))) unpack(share, answers);
   return answers;
 }
 

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "data_parallel.hpp"
 #include "tunepipe/evaluator.hpp"
 #include "tunepipe/options.hpp"
 
@@ -28,8 +29,10 @@ class GenerateEvaluator : public EvaluatorStage {
     std::vector<std::string> answers;
   };
 
-  // Greedy answers to the first `count` rows, with the adapter as it is switched.
-  std::vector<std::string> answer(const EvaluationJob& job, const CausalLM& model, std::size_t count) const;
+  // Greedy answers to the first `count` rows, with the adapter as it is
+  // switched; on several ranks each answers its share of the batches and all
+  // receive every answer.
+  std::vector<std::string> answer(const EvaluationJob& job, const CausalLM& model, std::size_t count);
   // The base model's answers, generated once: the base weights are frozen and
   // decoding is greedy, so later evaluations reuse them.
   const std::vector<std::string>& base_answers(const EvaluationJob& job, std::size_t count);
@@ -45,6 +48,7 @@ class GenerateEvaluator : public EvaluatorStage {
   bool compare_;
   EventEmitter* events_;
   std::optional<BaseAnswers> base_;
+  DataParallel data_parallel_;
 };
 
 }  // namespace tp::evaluators

@@ -27,7 +27,8 @@ PerplexityEvaluator::PerplexityEvaluator(const Options& options, const StageCont
       limit_(kLimit.read(options)),
       batch_size_(kBatchSize.read(options)),
       chunk_rows_(kLossChunkRows.read(options)),
-      events_(context.events) {}
+      events_(context.events),
+      data_parallel_(context.ranks, DataParallel::kDefaultTimeout, "evaluator") {}
 
 OptionSchema PerplexityEvaluator::schema() { return schema_of(kSplit, kLimit, kBatchSize, kLossChunkRows); }
 
@@ -36,12 +37,19 @@ void PerplexityEvaluator::evaluate(const EvaluationJob& job) {
   const std::shared_ptr<CausalLM> model = job.adapter ? job.adapter->model() : job.base;
   std::span<const TokenizedSample> samples(*job.samples);
   if (limit_ > 0) samples = samples.first(std::min<std::size_t>(samples.size(), static_cast<std::size_t>(limit_)));
-  double sum = 0.0;
-  std::int64_t tokens = 0;
-  for (const BatchNll& batch : batch_nll(*model, samples, batch_size_, padding_id(*job.tokenizer), chunk_rows_)) {
-    sum += batch.sum;
-    tokens += batch.tokens;
+  double nll_sum = 0.0;
+  double trained = 0.0;
+  for (std::size_t first = 0; first < samples.size(); first += static_cast<std::size_t>(batch_size_)) {
+    if (!data_parallel_.ranks().takes(static_cast<std::int64_t>(first) / batch_size_)) continue;
+    const auto batch = samples.subspan(first, std::min(samples.size() - first, static_cast<std::size_t>(batch_size_)));
+    for (const BatchNll& nll : batch_nll(*model, batch, batch_size_, padding_id(*job.tokenizer), chunk_rows_)) {
+      nll_sum += nll.sum;
+      trained += static_cast<double>(nll.tokens);
+    }
   }
+  const std::vector<double> sums = data_parallel_.sum({nll_sum, trained});
+  const double sum = sums[0];
+  const auto tokens = static_cast<std::int64_t>(sums[1]);
   if (tokens == 0)
     throw Error("the " + split_ + " split has no trained tokens to score: every label is -100 (check the template's "
                 "train_on and max_length)");

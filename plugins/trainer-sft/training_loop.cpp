@@ -86,7 +86,7 @@ TrainingLoop::TrainingLoop(const SftOptions& options, const StageContext& contex
     : options_(options),
       context_(context),
       job_(job),
-      data_parallel_(context.ranks, std::chrono::seconds(options.ddp_timeout)),
+      data_parallel_(context.ranks, std::chrono::seconds(options.ddp_timeout), "trainer"),
       global_batch_rows_(options.batch_size * context.ranks.world_size),
       parameters_(trainable_parameters(job)),
       device_(parameters_.front().second.device()),
@@ -124,7 +124,8 @@ TrainingResult TrainingLoop::run() {
     watch_for_collapse(outcome);
     if (options_.eval_steps > 0 && step % options_.eval_steps == 0) evaluate();
     if (options_.save_steps > 0 && step % options_.save_steps == 0) save_checkpoint();
-    if (stop_requested()) stop_at_user_request();
+    // Ranks agree on stopping inside the step's sums; one process also heeds a request made since.
+    if (outcome.stop_requested || (!context_.ranks.distributed() && stop_requested())) stop_at_user_request();
     check_disk_space();
   }
   if (state_.window.steps > 0) report();
@@ -181,6 +182,9 @@ void TrainingLoop::start() {
     state_.train_rows = rows;
   }
   state_.global_batch_rows = global_batch_rows_;
+  data_parallel_.require_same("steps to start from (each rank must read the same output folder: on several machines, "
+                              "a shared file system)",
+                              std::to_string(state_.global_step));
   const std::uintmax_t available = available_bytes(context_.output_dir);
   if (context_.ranks.writes_output() && available < 2 * checkpoint_bytes_)
     throw Error(Location{context_.output_dir.string()},
@@ -272,8 +276,11 @@ TrainingLoop::StepOutcome TrainingLoop::train_step(const std::vector<Batch>& bat
   const double local_loss = step_loss.defined() ? step_loss.item<double>() : 0.0;
   {
     RECORD_USER_SCOPE(profile_scope::kRankSums);
-    outcome.tokens = data_parallel_.sum(tokens);
-    outcome.loss = data_parallel_.sum(local_loss);
+    const std::vector<double> sums =
+        data_parallel_.sum({static_cast<double>(tokens), local_loss, stop_requested() ? 1.0 : 0.0});
+    outcome.tokens = static_cast<std::int64_t>(sums[0]);
+    outcome.loss = sums[1];
+    outcome.stop_requested = sums[2] > 0.0;
     data_parallel_.sum_gradients(parameters_);
   }
   const std::int64_t step = state_.global_step + 1;
@@ -327,7 +334,7 @@ void TrainingLoop::evaluate() {
   if (!eval_samples_.empty()) {
     // Each rank takes every ranks-th batch; the shares summed make the loss one process computes.
     const double share = eval_loss_share(*model_, eval_samples_, options_.eval_batch_size, job_.pad_token_id,
-                                         options_.loss_chunk_rows, context_.ranks.rank, context_.ranks.world_size);
+                                         options_.loss_chunk_rows, context_.ranks);
     const double loss = data_parallel_.sum(share) / static_cast<double>(eval_samples_.size());
     emit(events::kEvalLoss, loss);
     state_.log_history.push_back({{"step", state_.global_step}, {"epoch", epoch_progress()}, {"eval_loss", loss}});
@@ -337,7 +344,7 @@ void TrainingLoop::evaluate() {
 }
 
 void TrainingLoop::save_checkpoint() {
-  const std::filesystem::path dir = checkpoint_dir(context_.output_dir, state_.global_step);
+  const std::filesystem::path dir = run_layout::checkpoint_folder(context_.output_dir, state_.global_step);
   if (context_.ranks.writes_output()) {  // the other ranks only learn where it is
     check_weights_before_saving();
     write_checkpoint(dir, TrainingSnapshot{*job_.adapter, optimizer_, state_, schedule_, epoch_progress(), device_,

@@ -24,6 +24,8 @@
 
 namespace tp::sft {
 
+using namespace tp::training;  // the shared training machinery: plugins/training-common
+
 // How many micro-batches and optimizer steps the run takes, as HF Trainer counts them.
 struct StepPlan {
   std::int64_t micro_batches_per_epoch = 0;  // the last one may be short
@@ -43,6 +45,7 @@ class TrainingLoop {
     double learning_rate = 0.0;
     std::int64_t targets = 0;  // trained tokens, over all ranks
     std::int64_t tokens = 0;   // all tokens, over all ranks
+    bool stop_requested = false;  // on any rank: every rank stops after the same step
   };
   // A step's micro-batches: this rank's share of each (none where a short last one holds no rows for it).
   struct StepBatches {

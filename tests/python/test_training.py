@@ -176,6 +176,19 @@ def test_resume_without_a_checkpoint_says_so(tmp_path):
     assert "the run stopped before its first one (save_steps = 5); start it again without --resume" in result.stderr
 
 
+def test_resume_if_any_starts_afresh_then_resumes_and_goes_alone(tmp_path):
+    pipeline = write_pipeline(tmp_path, LORA, {"max_steps": 4, "save_steps": 2, "logging_steps": 1})
+    run_tunepipe("run", pipeline, "--resume-if-any", check=True)
+    assert texts(tmp_path / "run", "train/resumed") == ""
+    run_tunepipe("run", pipeline, "--resume-if-any", check=True)
+    assert texts(tmp_path / "run", "train/resumed") == \
+        f"resumed from {tmp_path / 'run' / 'checkpoints' / 'checkpoint-4'} at step 4"
+    for other in ("--resume", "--overwrite"):
+        result = run_tunepipe("run", pipeline, "--resume-if-any", other)
+        assert result.returncode != 0
+        assert "--resume-if-any chooses between resuming and starting afresh itself: give it alone" in result.stderr
+
+
 def test_weights_blown_up_by_an_update_are_never_saved(tmp_path):
     # lr 1e30: step 1's loss and gradients are finite, the update is not. Its weights used to be saved as
     # checkpoint-1, "the last good checkpoint", which failed again at once when resumed.

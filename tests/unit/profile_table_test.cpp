@@ -1,4 +1,4 @@
-// The sft trainer's profile table (plugins/trainer-sft/profile_table.cpp) on
+// The profile table (plugins/training-common/profile_table.cpp) on
 // hand-made events: self time, phases by enclosing scope, and the GPU side a
 // CPU-only machine never records.
 #include <catch2/catch.hpp>
@@ -9,8 +9,8 @@
 
 #include "profile_table.hpp"
 
-using tp::sft::ProfiledEvent;
-using tp::sft::ProfileHeading;
+using tp::training::ProfiledEvent;
+using tp::training::ProfileHeading;
 
 namespace {
 
@@ -52,7 +52,7 @@ TEST_CASE("profile table: self time is an operator's own minus its direct childr
       host("tunepipe::forward", 0, 50), host("aten::linear", 10, 30), mm, host("aten::add_", 22, 25),
       host("tunepipe::backward", 50, 100), host("autograd::engine::evaluate_function: MmBackward0", 60, 80),
       host("aten::mm", 61, 79), host("tunepipe::optimizer", 100, 110), host("aten::_fused_adamw_", 101, 109)};
-  const std::string table = tp::sft::profile_table(kHeading, events);
+  const std::string table = tp::training::profile_table(kHeading, events);
 
   CHECK(row_ms(table, "host time by phase", "forward") == Approx(50.0));
   CHECK(row_ms(table, "host time by phase", "backward") == Approx(50.0));
@@ -79,7 +79,7 @@ TEST_CASE("profile table: GPU kernels take the phase of the operator that launch
       kernel("void at::native::vectorized_elementwise_kernel<4, CUDAFunctor_add<float>>", 60, 70, 8),
       kernel("tunepipe::forward", 0, 50, 0),  // kineto's mirror of our scope: a span, not a kernel
       kernel("Memcpy DtoD (Device -> Device)", 80, 81, 12345)};
-  const std::string table = tp::sft::profile_table(kHeading, events);
+  const std::string table = tp::training::profile_table(kHeading, events);
 
   CHECK(row_ms(table, "GPU time by phase", "forward") == Approx(30.0));
   CHECK(row_ms(table, "GPU time by phase", "backward") == Approx(10.0));

@@ -15,12 +15,15 @@ int run_command_run(const std::vector<std::string>& args) {
       "set", po::value<std::vector<std::string>>()->composing(), "override a key: --set trainer.epochs=1 (repeatable)")(
       "resume", po::value<std::string>()->implicit_value(""),
       "continue training from the latest complete checkpoint, or from the checkpoint folder given")(
+      "resume-if-any",
+      "continue from the latest complete checkpoint when the output folder has one, else start afresh (one command "
+      "for a run and its restarts: torchrun --max-restarts, a scheduler's requeue)")(
       "data-only", "prepare and write the data splits, then stop (no model weights are loaded)")(
       "overwrite", "start afresh in an output folder that holds an earlier run's checkpoints and adapter, deleting them");
   po::positional_options_description positional;
   positional.add("pipeline", 1);
   const ParsedArgs parsed = parse_command_line(
-      "run", "PIPELINE [--set section.key=value]... [--resume [DIR] | --overwrite | --data-only]", options, positional, args);
+      "run", "PIPELINE [--set section.key=value]... [--resume [DIR] | --resume-if-any | --overwrite | --data-only]", options, positional, args);
   if (parsed.help_shown) return 0;
 
   LoadSettings settings;
@@ -30,6 +33,14 @@ int run_command_run(const std::vector<std::string>& args) {
   RunSettings run;
   run.data_only = parsed.values.count("data-only") > 0;
   run.overwrite = parsed.values.count("overwrite") > 0;
+  run.resume_if_any = parsed.values.count("resume-if-any") > 0;
+  if (run.resume_if_any) {
+    if (!pipeline.trainer)
+      throw Error("--resume-if-any continues a training run, but the pipeline has no [trainer] section");
+    if (run.overwrite || parsed.values.count("resume"))
+      throw UsageError("--resume-if-any chooses between resuming and starting afresh itself: give it alone, without "
+                       "--resume or --overwrite");
+  }
   if (parsed.values.count("resume")) {
     const std::string dir = parsed.values["resume"].as<std::string>();
     if (!pipeline.trainer) throw Error("--resume continues a training run, but the pipeline has no [trainer] section");

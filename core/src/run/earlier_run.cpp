@@ -28,7 +28,7 @@ void claim_for_fresh_training(const fs::path& output_dir, bool overwrite) {
   const fs::path adapter = output_dir / run_layout::kAdapterFolder;
   std::vector<std::string> found;
   std::error_code ec;
-  if (fs::is_directory(checkpoints, ec) && !fs::is_empty(checkpoints, ec))
+  if (!run_layout::complete_checkpoints(output_dir).empty())  // unfinished ones alone hold nothing to keep
     found.push_back(fmt::format("{}/", run_layout::kCheckpointsFolder));
   if (fs::exists(adapter, ec)) found.push_back(fmt::format("{}/", run_layout::kAdapterFolder));
   if (found.empty()) return;

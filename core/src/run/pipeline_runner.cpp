@@ -16,6 +16,7 @@
 #include "tunepipe/atomic_file.hpp"
 #include "tunepipe/event_names.hpp"
 #include "tunepipe/ranks.hpp"
+#include "tunepipe/run_layout.hpp"
 #include "tunepipe/stop_request.hpp"
 
 namespace tp::core {
@@ -110,15 +111,20 @@ void run_stages(const Pipeline& pipeline, const RunSettings& settings, EventBus&
 
 }  // namespace
 
-void run_pipeline(const Pipeline& pipeline, const RunSettings& settings) {
+void run_pipeline(const Pipeline& pipeline, const RunSettings& given) {
   const Ranks ranks = ranks_from_environment();
-  const bool resuming = settings.resume.mode != ResumeRequest::Mode::None;
   // The other ranks of a data-parallel run read the folder (a checkpoint to resume from) but leave it to rank 0.
   std::optional<OutputFolderLock> lock;
   if (ranks.writes_output()) {
     refuse_foreign_folder(pipeline.output_dir);
     std::filesystem::create_directories(pipeline.output_dir);
     lock.emplace(pipeline.output_dir);
+  }
+  RunSettings settings = given;
+  if (settings.resume_if_any && !run_layout::complete_checkpoints(pipeline.output_dir).empty())
+    settings.resume = ResumeRequest{ResumeRequest::Mode::Latest, {}};
+  const bool resuming = settings.resume.mode != ResumeRequest::Mode::None;
+  if (ranks.writes_output()) {
     if (pipeline.trainer && !resuming && !settings.data_only)
       claim_for_fresh_training(pipeline.output_dir, settings.overwrite);
   }

@@ -11,6 +11,9 @@ struct RunSettings {
   ResumeRequest resume;
   bool data_only = false;  // stop after the data splits are written
   bool overwrite = false;  // a fresh run may delete an earlier run's checkpoints and adapter
+  // Continue from the latest complete checkpoint when the output folder has
+  // one, else start afresh: one command for a run and its restarts.
+  bool resume_if_any = false;
 };
 
 void run_pipeline(const Pipeline& pipeline, const RunSettings& settings = {});

@@ -4,6 +4,7 @@
 // where it stands through the environment torch.distributed reads: RANK,
 // WORLD_SIZE, LOCAL_RANK, MASTER_ADDR and MASTER_PORT. Unset, the run is one
 // process.
+#include <cstdint>
 #include <string>
 
 namespace tp {
@@ -18,6 +19,8 @@ struct Ranks {
   bool distributed() const { return world_size > 1; }
   // Rank 0 alone writes the run's output folder and feeds its sinks.
   bool writes_output() const { return rank == 0; }
+  // Work shared out in turn: piece k (a batch of evaluation rows, say) goes to rank k mod world_size.
+  bool takes(std::int64_t piece) const { return piece % world_size == rank; }
 };
 
 // Throws Error naming the variable when one is malformed or they disagree.

@@ -6,7 +6,7 @@
 
 #include "tunepipe/sample.hpp"
 
-namespace tp::sft {
+namespace tp::training {
 
 struct EpochOrder {
   bool shuffle = true;
@@ -25,4 +25,4 @@ std::vector<std::int64_t> epoch_order(std::span<const TokenizedSample> samples, 
 // The same for rows whose lengths do not matter (packed rows): shuffled or in order.
 std::vector<std::int64_t> epoch_order(std::int64_t rows, std::uint64_t seed, std::int64_t epoch, bool shuffle);
 
-}  // namespace tp::sft
+}  // namespace tp::training

@@ -7,7 +7,7 @@
 
 #include "tunepipe/error.hpp"
 
-namespace tp::sft {
+namespace tp::training {
 namespace {
 
 constexpr std::size_t kShownDifferences = 6;
@@ -60,4 +60,4 @@ void check_same_run(const nlohmann::json& stored, const RunIdentity& current, co
                           text_of(stored, "pipeline"), current.pipeline, listed));
 }
 
-}  // namespace tp::sft
+}  // namespace tp::training

@@ -11,7 +11,7 @@
 
 #include "tunepipe/error.hpp"
 
-namespace tp::sft {
+namespace tp::training {
 namespace {
 
 bool decays(std::string name) {
@@ -111,4 +111,4 @@ double clip_grad_norm(const NamedTensors& parameters, double max_norm) {
   return total.item<double>();
 }
 
-}  // namespace tp::sft
+}  // namespace tp::training

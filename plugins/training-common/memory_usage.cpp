@@ -6,7 +6,7 @@
 #include <sstream>
 #include <string>
 
-namespace tp::sft {
+namespace tp::training {
 
 double peak_rss_mib() {
   std::ifstream status("/proc/self/status");
@@ -27,4 +27,4 @@ double cuda_peak_allocated_mib(const at::Device& device) {
   return static_cast<double>(stats.allocated_bytes[aggregate].peak) / (1024.0 * 1024.0);
 }
 
-}  // namespace tp::sft
+}  // namespace tp::training

@@ -5,8 +5,8 @@
 #include <utility>
 #include <vector>
 
-namespace tp::sft {
+namespace tp::training {
 
 using NamedTensors = std::vector<std::pair<std::string, at::Tensor>>;
 
-}  // namespace tp::sft
+}  // namespace tp::training

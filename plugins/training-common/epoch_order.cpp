@@ -6,7 +6,7 @@
 #include <algorithm>
 #include <numeric>
 
-namespace tp::sft {
+namespace tp::training {
 namespace {
 
 std::vector<std::int64_t> random_permutation(std::int64_t rows, std::uint64_t seed) {
@@ -54,4 +54,4 @@ std::vector<std::int64_t> epoch_order(std::int64_t rows, std::uint64_t seed, std
   return order;
 }
 
-}  // namespace tp::sft
+}  // namespace tp::training

@@ -5,7 +5,7 @@
 #include <numbers>
 #include <utility>
 
-namespace tp::sft {
+namespace tp::training {
 
 LrSchedule::LrSchedule(std::string kind, double peak, std::int64_t warmup_steps, std::int64_t total_steps)
     : kind_(std::move(kind)), peak_(peak), warmup_(warmup_steps), total_(total_steps) {}
@@ -29,4 +29,4 @@ std::int64_t warmup_steps_for(std::int64_t warmup_steps, double warmup_ratio, st
   return static_cast<std::int64_t>(std::ceil(static_cast<double>(total_steps) * warmup_ratio));
 }
 
-}  // namespace tp::sft
+}  // namespace tp::training

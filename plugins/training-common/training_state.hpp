@@ -8,7 +8,7 @@
 
 #include "lr_schedule.hpp"
 
-namespace tp::sft {
+namespace tp::training {
 
 // Steps trained since the last report.
 struct LogWindow {
@@ -35,4 +35,4 @@ nlohmann::json to_json(const TrainingState& state, const LrSchedule& schedule, d
 TrainingState state_from_json(const nlohmann::json& json, const std::string& source);
 LrSchedule schedule_from_json(const nlohmann::json& json, const std::string& source);
 
-}  // namespace tp::sft
+}  // namespace tp::training

@@ -9,7 +9,7 @@
 
 #include "named_tensors.hpp"
 
-namespace tp::sft {
+namespace tp::training {
 
 struct AdamWSettings {
   double beta1 = 0.9;
@@ -50,4 +50,4 @@ class AdamW {
 // max_norm > 0) and returns the norm before clipping.
 double clip_grad_norm(const NamedTensors& parameters, double max_norm);
 
-}  // namespace tp::sft
+}  // namespace tp::training

@@ -7,7 +7,7 @@
 #include <optional>
 #include <string>
 
-namespace tp::sft {
+namespace tp::training {
 
 class CollapseWatch {
  public:
@@ -25,4 +25,4 @@ class CollapseWatch {
   std::int64_t first_zero_step_ = 0;
 };
 
-}  // namespace tp::sft
+}  // namespace tp::training

@@ -4,7 +4,7 @@
 #include <map>
 #include <numeric>
 
-namespace tp::sft {
+namespace tp::training {
 
 std::vector<PackedRow> pack_samples(std::span<const TokenizedSample> samples, std::size_t row_length) {
   const auto length = [&](std::int64_t index) { return samples[static_cast<std::size_t>(index)].input_ids.size(); };
@@ -33,4 +33,4 @@ std::vector<PackedRow> pack_samples(std::span<const TokenizedSample> samples, st
   return rows;
 }
 
-}  // namespace tp::sft
+}  // namespace tp::training

@@ -7,7 +7,7 @@
 
 #include "tunepipe/trainer.hpp"
 
-namespace tp::sft {
+namespace tp::training {
 
 nlohmann::json to_json(const RunIdentity& identity);
 
@@ -16,4 +16,4 @@ nlohmann::json to_json(const RunIdentity& identity);
 // before it was recorded, which are accepted) is another run's.
 void check_same_run(const nlohmann::json& stored, const RunIdentity& current, const std::string& state_file);
 
-}  // namespace tp::sft
+}  // namespace tp::training

@@ -13,7 +13,7 @@
 #include "tunepipe/atomic_file.hpp"
 #include "tunepipe/run_layout.hpp"
 
-namespace tp::sft {
+namespace tp::training {
 namespace {
 
 namespace profiler = torch::autograd::profiler;
@@ -98,4 +98,4 @@ std::optional<std::filesystem::path> StepProfiler::after_step(std::int64_t step,
   return table;
 }
 
-}  // namespace tp::sft
+}  // namespace tp::training

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-namespace tp::sft {
+namespace tp::training {
 
 // The user scopes the training loop opens around each phase of a step.
 namespace profile_scope {
@@ -41,4 +41,4 @@ struct ProfileHeading {
 std::string profile_table(const ProfileHeading& heading, const std::vector<ProfiledEvent>& events,
                           std::size_t top_rows = 40);
 
-}  // namespace tp::sft
+}  // namespace tp::training

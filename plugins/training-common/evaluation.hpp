@@ -4,17 +4,18 @@
 #include <span>
 
 #include "tunepipe/causal_lm.hpp"
+#include "tunepipe/ranks.hpp"
 #include "tunepipe/sample.hpp"
 
-namespace tp::sft {
+namespace tp::training {
 
 // In file order, batches of `batch_size` rows: each batch's loss is the mean
 // over its trained positions, and the eval loss their mean weighted by rows.
 // This returns the weighted sum of the batches one rank of `ranks` takes
-// (batch k goes to rank k mod ranks): summed over the ranks and divided by
+// (Ranks::takes): summed over the ranks and divided by
 // the rows, it is the eval loss. Runs without autograd; the caller switches
 // dropout off.
 double eval_loss_share(const CausalLM& model, std::span<const TokenizedSample> samples, std::int64_t batch_size,
-                       std::int64_t pad_id, std::int64_t chunk_rows, int rank, int ranks);
+                       std::int64_t pad_id, std::int64_t chunk_rows, const Ranks& ranks);
 
-}  // namespace tp::sft
+}  // namespace tp::training

@@ -4,7 +4,7 @@
 #include <cstdint>
 #include <string>
 
-namespace tp::sft {
+namespace tp::training {
 
 class LrSchedule {
  public:
@@ -31,4 +31,4 @@ class LrSchedule {
 // transformers' get_warmup_steps: explicit steps, else the ratio of all steps rounded up.
 std::int64_t warmup_steps_for(std::int64_t warmup_steps, double warmup_ratio, std::int64_t total_steps);
 
-}  // namespace tp::sft
+}  // namespace tp::training

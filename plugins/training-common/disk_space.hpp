@@ -6,7 +6,7 @@
 #include <filesystem>
 #include <string>
 
-namespace tp::sft {
+namespace tp::training {
 
 // Bytes an unprivileged writer may still use on the file system holding `dir`.
 std::uintmax_t available_bytes(const std::filesystem::path& dir);
@@ -15,4 +15,4 @@ std::uintmax_t folder_bytes(const std::filesystem::path& dir);
 // "12.3 MiB"
 std::string mebibytes(std::uintmax_t bytes);
 
-}  // namespace tp::sft
+}  // namespace tp::training

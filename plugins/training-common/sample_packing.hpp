@@ -7,7 +7,7 @@
 #include "tunepipe/sample.hpp"
 #include "tunepipe/sample_batch.hpp"
 
-namespace tp::sft {
+namespace tp::training {
 
 // Rows of at most `row_length` tokens, best-fit decreasing: each sample,
 // longest first, goes into the fullest row it still fits (TRL's "bfd"
@@ -16,4 +16,4 @@ namespace tp::sft {
 // a function of the samples alone, so a resumed run rebuilds the same rows.
 std::vector<PackedRow> pack_samples(std::span<const TokenizedSample> samples, std::size_t row_length);
 
-}  // namespace tp::sft
+}  // namespace tp::training

@@ -9,7 +9,7 @@
 #include <tuple>
 #include <unordered_map>
 
-namespace tp::sft {
+namespace tp::training {
 namespace {
 
 constexpr std::int64_t kLoraSizedDimension = 64;  // ranks above this are rare
@@ -235,4 +235,4 @@ std::string profile_table(const ProfileHeading& heading, const std::vector<Profi
   return out;
 }
 
-}  // namespace tp::sft
+}  // namespace tp::training

@@ -4,7 +4,7 @@
 
 #include <limits>
 
-namespace tp::sft {
+namespace tp::training {
 
 std::uintmax_t available_bytes(const std::filesystem::path& dir) {
   std::error_code ec;
@@ -24,4 +24,4 @@ std::string mebibytes(std::uintmax_t bytes) {
   return fmt::format("{:.1f} MiB", static_cast<double>(bytes) / (1024.0 * 1024.0));
 }
 
-}  // namespace tp::sft
+}  // namespace tp::training

@@ -8,7 +8,7 @@
 
 #include "tunepipe/error.hpp"
 
-namespace tp::sft {
+namespace tp::training {
 namespace {
 
 std::vector<std::pair<std::string, at::Generator>> generators(const at::Device& device) {
@@ -47,4 +47,4 @@ void restore_generator_states(const at::Device& device, const NamedTensors& stat
   }
 }
 
-}  // namespace tp::sft
+}  // namespace tp::training

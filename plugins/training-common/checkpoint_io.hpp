@@ -19,10 +19,9 @@
 #include "tunepipe/attached_adapter.hpp"
 #include "tunepipe/trainer.hpp"
 
-namespace tp::sft {
+namespace tp::training {
 
 std::filesystem::path checkpoints_dir(const std::filesystem::path& output_dir);
-std::filesystem::path checkpoint_dir(const std::filesystem::path& output_dir, std::int64_t step);
 
 // Removes the unfinished folders an interrupted run left (the run holds its
 // output folder alone, so none is being written).
@@ -43,8 +42,6 @@ struct TrainingSnapshot {
 };
 void write_checkpoint(const std::filesystem::path& dir, const TrainingSnapshot& snapshot);
 
-// Complete checkpoints of a run, lowest step first.
-std::vector<std::filesystem::path> complete_checkpoints(const std::filesystem::path& output_dir);
 // Deletes the oldest complete checkpoints beyond the newest `keep`.
 void remove_old_checkpoints(const std::filesystem::path& output_dir, std::int64_t keep);
 // The folder a resume request names: the highest-step complete checkpoint for
@@ -63,4 +60,4 @@ struct RestoredCheckpoint {
 RestoredCheckpoint read_checkpoint(const std::filesystem::path& dir, const AttachedAdapter& adapter, AdamW& optimizer,
                                    const at::Device& device, const RunIdentity& identity);
 
-}  // namespace tp::sft
+}  // namespace tp::training

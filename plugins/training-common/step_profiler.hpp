@@ -10,7 +10,7 @@
 
 #include <c10/core/Device.h>
 
-namespace tp::sft {
+namespace tp::training {
 
 class StepProfiler {
  public:
@@ -33,4 +33,4 @@ class StepProfiler {
   double wall_seconds_ = 0.0;
 };
 
-}  // namespace tp::sft
+}  // namespace tp::training

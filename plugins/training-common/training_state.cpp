@@ -4,7 +4,7 @@
 
 #include "tunepipe/error.hpp"
 
-namespace tp::sft {
+namespace tp::training {
 namespace {
 
 const nlohmann::json& field(const nlohmann::json& json, const char* name, const std::string& source) {
@@ -72,4 +72,4 @@ LrSchedule schedule_from_json(const nlohmann::json& json, const std::string& sou
                     number<std::int64_t>(schedule, "total_steps", source));
 }
 
-}  // namespace tp::sft
+}  // namespace tp::training

@@ -8,7 +8,7 @@
 
 #include "named_tensors.hpp"
 
-namespace tp::sft {
+namespace tp::training {
 
 void seed_generators(const at::Device& device, std::uint64_t seed);
 // Their states as named uint8 tensors ("cpu", "cuda:0"), for a checkpoint.
@@ -17,4 +17,4 @@ NamedTensors generator_states(const at::Device& device);
 // a state is missing.
 void restore_generator_states(const at::Device& device, const NamedTensors& states, const std::string& source);
 
-}  // namespace tp::sft
+}  // namespace tp::training

@@ -4,7 +4,7 @@
 
 #include <cmath>
 
-namespace tp::sft {
+namespace tp::training {
 namespace {
 
 // Below this the gradient carries nothing: in fp32 a saturated softmax gives exact zeros.
@@ -34,4 +34,4 @@ std::optional<std::string> CollapseWatch::observe(std::int64_t step, double loss
                              : std::string());
 }
 
-}  // namespace tp::sft
+}  // namespace tp::training

@@ -11,7 +11,6 @@
 #include <algorithm>
 #include <fstream>
 #include <map>
-#include <regex>
 
 #include "random_state.hpp"
 #include "run_identity_json.hpp"
@@ -22,21 +21,13 @@
 
 namespace fs = std::filesystem;
 
-namespace tp::sft {
+namespace tp::training {
 namespace {
 
 constexpr const char* kAdapterWeights = "adapter_model.safetensors";
 constexpr const char* kOptimizer = "optimizer.safetensors";
 constexpr const char* kRandomState = "rng_state.safetensors";
 constexpr const char* kTrainerState = "trainer_state.json";
-
-std::optional<std::int64_t> checkpoint_step(const fs::path& dir) {
-  static const std::regex name(R"(checkpoint-(\d{1,18}))");
-  std::smatch match;
-  const std::string file = dir.filename().string();
-  if (!std::regex_match(file, match, name)) return std::nullopt;
-  return std::stoll(match[1].str());
-}
 
 std::string shape_of(at::IntArrayRef sizes) { return fmt::format("[{}]", fmt::join(sizes, ", ")); }
 
@@ -121,10 +112,6 @@ bool exchange(const fs::path& a, const fs::path& b) {
 
 fs::path checkpoints_dir(const fs::path& output_dir) { return output_dir / run_layout::kCheckpointsFolder; }
 
-fs::path checkpoint_dir(const fs::path& output_dir, std::int64_t step) {
-  return checkpoints_dir(output_dir) / fmt::format("checkpoint-{}", step);
-}
-
 void write_folder_atomically(const fs::path& dir, const std::function<void(const fs::path&)>& fill) {
   const fs::path temporary = dir.string() + fmt::format("{}{}", kPartialMarker, ::getpid());
   fs::remove_all(temporary);
@@ -168,20 +155,8 @@ void write_checkpoint(const fs::path& dir, const TrainingSnapshot& snapshot) {
   });
 }
 
-std::vector<fs::path> complete_checkpoints(const fs::path& output_dir) {
-  std::vector<std::pair<std::int64_t, fs::path>> found;
-  std::error_code ec;
-  for (const auto& entry : fs::directory_iterator(checkpoints_dir(output_dir), ec))
-    if (const auto step = checkpoint_step(entry.path()); step && entry.is_directory())
-      found.emplace_back(*step, entry.path());
-  std::sort(found.begin(), found.end());
-  std::vector<fs::path> dirs;
-  for (auto& [step, dir] : found) dirs.push_back(std::move(dir));
-  return dirs;
-}
-
 void remove_old_checkpoints(const fs::path& output_dir, std::int64_t keep) {
-  const std::vector<fs::path> dirs = complete_checkpoints(output_dir);
+  const std::vector<fs::path> dirs = run_layout::complete_checkpoints(output_dir);
   for (std::size_t i = 0; i + static_cast<std::size_t>(keep) < dirs.size(); ++i) fs::remove_all(dirs[i]);
 }
 
@@ -194,7 +169,7 @@ std::optional<fs::path> resume_folder(const ResumeRequest& request, const fs::pa
         throw Error(Location{request.directory.string()}, "no such checkpoint folder to resume from");
       return request.directory;
     case ResumeRequest::Mode::Latest: {
-      const std::vector<fs::path> dirs = complete_checkpoints(output_dir);
+      const std::vector<fs::path> dirs = run_layout::complete_checkpoints(output_dir);
       if (dirs.empty())
         throw Error(Location{checkpoints_dir(output_dir).string()},
                     save_steps > 0
@@ -231,4 +206,4 @@ RestoredCheckpoint read_checkpoint(const fs::path& dir, const AttachedAdapter& a
   return restored;
 }
 
-}  // namespace tp::sft
+}  // namespace tp::training
