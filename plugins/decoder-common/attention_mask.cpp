@@ -4,8 +4,8 @@ namespace tp::decoder {
 
 AttentionPattern attention_pattern(const at::Tensor& padding, const at::Tensor& sequences, std::int64_t batch,
                                    std::int64_t cached, std::int64_t tokens, std::int64_t prefix,
-                                   const at::Device& device) {
-  if (!padding.defined() && !sequences.defined() && prefix == 0) {
+                                   const at::Device& device, const at::Tensor& first_visible) {
+  if (!padding.defined() && !sequences.defined() && !first_visible.defined() && prefix == 0) {
     if (cached == 0) return {at::Tensor(), tokens > 1};
     if (tokens == 1) return {};  // one new token sees everything cached
   }
@@ -22,6 +22,8 @@ AttentionPattern attention_pattern(const at::Tensor& padding, const at::Tensor& 
     const at::Tensor sequence = sequences.to(device);
     allowed = allowed & (sequence.view({batch, 1, tokens, 1}) == sequence.view({batch, 1, 1, tokens}));
   }
+  if (first_visible.defined())
+    allowed = allowed & (key_position.view({1, 1, 1, keys}) >= first_visible.to(device).view({batch, 1, tokens, 1}));
   allowed = allowed.expand({batch, 1, tokens, keys});
   if (prefix > 0)
     allowed = at::cat({at::ones({batch, 1, tokens, prefix}, long_options.dtype(at::kBool)), allowed}, -1);

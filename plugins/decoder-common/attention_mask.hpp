@@ -17,8 +17,10 @@ struct AttentionPattern {
 // still sees itself, so its softmax stays finite; its output is never used.
 // `sequences` [batch, tokens] (packed rows, no padding or cache) limits each
 // query to the keys of its own sequence; undefined: one sequence per row.
+// `first_visible` [batch, tokens] is the earliest key (counted from the
+// cache's first) each query may see; undefined: the first.
 AttentionPattern attention_pattern(const at::Tensor& padding, const at::Tensor& sequences, std::int64_t batch,
                                    std::int64_t cached, std::int64_t tokens, std::int64_t prefix,
-                                   const at::Device& device);
+                                   const at::Device& device, const at::Tensor& first_visible = at::Tensor());
 
 }  // namespace tp::decoder

@@ -1,11 +1,15 @@
 #pragma once
-// tp::CausalLM for the Llama family of decoders (Llama, Qwen2/Qwen3, ERNIE-4.5):
-// token embeddings, pre-norm layers, final norm and the (possibly tied) head.
+// tp::CausalLM for the decoders whose layers are built from the shared blocks:
+// the Llama family (Llama, Qwen2/Qwen3, ERNIE-4.5) and Yuan2. Token embeddings,
+// the layers, final norm and the (possibly tied) head.
 #include <ATen/ATen.h>
 
+#include <memory>
 #include <vector>
 
-#include "decoder_layer.hpp"
+#include "decoder_block.hpp"
+#include "decoder_config.hpp"
+#include "forward_checks.hpp"
 #include "rotary_embedding.hpp"
 #include "tunepipe/causal_lm.hpp"
 #include "weight_loader.hpp"
@@ -14,7 +18,7 @@ namespace tp::decoder {
 
 class DecoderCausalLM : public CausalLM {
  public:
-  DecoderCausalLM(DecoderConfig config, const WeightLoader& weights);
+  DecoderCausalLM(DecoderConfig config, const WeightLoader& weights, FamilySettings family = {});
 
   const DecoderConfig& config() const override { return config_; }
   at::Tensor embed(const at::Tensor& input_ids) const override;
@@ -24,9 +28,13 @@ class DecoderCausalLM : public CausalLM {
   std::vector<std::pair<std::string, at::Tensor>> named_weights() const override;
 
  private:
+  // Where attention resets after a document's end (Yuan2): each query's first visible key; undefined: none.
+  at::Tensor first_visible_keys(const ForwardInput& input, const ForwardShape& shape) const;
+
   DecoderConfig config_;
+  FamilySettings family_;
   at::Tensor embed_tokens_;
-  std::vector<DecoderLayer> layers_;  // never resized after construction: adapters hold pointers into it
+  std::vector<std::unique_ptr<DecoderBlock>> layers_;  // adapters hold pointers into the layers
   at::Tensor final_norm_;
   at::Tensor lm_head_;  // the embedding matrix itself when tied
   RotaryEmbedding rotary_;

@@ -12,7 +12,7 @@ namespace {
 
 // transformers' defaults for the keys a config.json may leave out; they differ
 // per architecture (e.g. ERNIE ties its embeddings and uses head_dim 128).
-enum class Family { Llama, Qwen2, Qwen3, Ernie45 };
+enum class Family { Llama, Qwen2, Qwen3, Ernie45, Yuan2 };
 
 struct ArchitectureDefaults {
   const char* architecture;
@@ -32,6 +32,8 @@ constexpr ArchitectureDefaults kArchitectures[] = {
     {"LlamaForCausalLM", Family::Llama, 1e-6, 10000.0, false, 0, 0, 2048},
     {"Qwen2ForCausalLM", Family::Qwen2, 1e-6, 10000.0, false, 0, 32, 32768},
     {"Qwen3ForCausalLM", Family::Qwen3, 1e-6, 10000.0, false, 128, 32, 32768},
+    // IEIT's modeling code (the checkpoint's auto_map) ties the head to the embeddings unless told otherwise.
+    {"YuanForCausalLM", Family::Yuan2, 1e-6, 10000.0, true, 0, 0, 0},
 };
 
 Family family_of(const std::string& architecture) {
@@ -211,6 +213,28 @@ void read_rope(const ConfigReader& reader, const ArchitectureDefaults& defaults,
   if (scaling.type.size() && scaling.factor <= 0) reader.fail(fmt::format("\"{}.factor\" must be positive", key));
 }
 
+// What IEIT's Yuan2 code reads besides the common keys, or would compute differently: refused unless it is what
+// that code does.
+void read_yuan2(const ConfigReader& reader, DecoderConfig& config) {
+  const nlohmann::json& json = reader.json();
+  if (config.num_kv_heads != config.num_heads)
+    reader.fail("\"num_key_value_heads\": Yuan2's attention has one key/value head per query head");
+  if (!reader.present("max_position_embeddings")) reader.fail("\"max_position_embeddings\" is missing");
+  for (const char* key : {"rope_theta", "rope_scaling", "rope_parameters"})
+    if (reader.present(key))
+      reader.fail(fmt::format("\"{}\": Yuan2's modeling code rotates with base 10000 and reads no RoPE settings; "
+                              "remove the key",
+                              key));
+  if (reader.flag_or("use_loss_mask", false))
+    reader.fail("\"use_loss_mask\": true is not supported (the reference code fails with it; the template's labels "
+                "say what is trained): set it to false");
+  if (reader.flag_or("use_shareqk", false))
+    reader.fail("\"use_shareqk\": true (shared query/key projections without LocalizedFiltering) is not supported");
+  if (reader.flag_or("reset_attention_mask", false) && !reader.present("eod_token"))
+    reader.fail("\"reset_attention_mask\" is true but \"eod_token\" is missing: the token attention resets after");
+  (void)json;
+}
+
 void read_biases(const ConfigReader& reader, Family family, DecoderConfig& config) {
   if (family == Family::Qwen2) {
     config.qkv_bias = true;  // Qwen2's attention always has q/k/v biases and never an o_proj one
@@ -255,7 +279,10 @@ DecoderConfig parse_decoder_config(const nlohmann::json& json, const std::string
   config.tie_word_embeddings = reader.flag_or("tie_word_embeddings", defaults.tie_word_embeddings);
 
   reject_unsupported_math(reader, config.num_layers);
-  read_rope(reader, defaults, config);
+  if (defaults.family == Family::Yuan2)
+    read_yuan2(reader, config);
+  else
+    read_rope(reader, defaults, config);
   read_biases(reader, defaults.family, config);
 
   config.eos_token_ids = reader.token_list("eos_token_id", config.vocab_size);
@@ -266,5 +293,22 @@ DecoderConfig parse_decoder_config(const nlohmann::json& json, const std::string
 }
 
 bool uses_interleaved_rotary(const DecoderConfig& config) { return family_of(config.architecture) == Family::Ernie45; }
+
+bool is_yuan2(const DecoderConfig& config) { return family_of(config.architecture) == Family::Yuan2; }
+
+FamilySettings parse_family_settings(const nlohmann::json& json, const DecoderConfig& config, const std::string& file) {
+  FamilySettings settings;
+  if (!is_yuan2(config)) return settings;
+  const ConfigReader reader(json, file);
+  // IEIT's code blocks attention across <eod> in training mode, and in evaluation too when reset_position_ids is
+  // set (which, despite its name, resets no position).
+  if (reader.flag_or("reset_attention_mask", false)) {
+    const nlohmann::json& eod = json["eod_token"];
+    if (!eod.is_number_integer()) reader.fail("\"eod_token\" must be a token id");
+    settings.attention_resets_after = reader.token_id(eod, "eod_token", config.vocab_size);
+    settings.resets_without_gradients = reader.flag_or("reset_position_ids", false);
+  }
+  return settings;
+}
 
 }  // namespace tp::decoder

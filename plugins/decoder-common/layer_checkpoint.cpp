@@ -48,7 +48,7 @@ class RandomState {
 // per-forward tensors (rotary angles, attention pattern) and the random state
 // the forward started from.
 struct Recompute : torch::CustomClassHolder {
-  Recompute(const DecoderLayer& layer, const ForwardContext& context, const at::Device& device)
+  Recompute(const DecoderBlock& layer, const ForwardContext& context, const at::Device& device)
       : layer(layer), context(context), random(device), forward_random_state(random.capture()) {}
 
   at::Tensor run(const at::Tensor& hidden, const at::Tensor& prefix_keys, const at::Tensor& prefix_values) const {
@@ -60,7 +60,7 @@ struct Recompute : torch::CustomClassHolder {
     return layer.forward(hidden, context, memory);
   }
 
-  const DecoderLayer& layer;
+  const DecoderBlock& layer;
   ForwardContext context;
   RandomState random;
   std::vector<at::Tensor> forward_random_state;
@@ -137,7 +137,7 @@ class CheckpointedLayer : public torch::autograd::Function<CheckpointedLayer> {
 
 }  // namespace
 
-at::Tensor checkpointed_layer(const DecoderLayer& layer, const ForwardContext& context, const at::Tensor& hidden,
+at::Tensor checkpointed_layer(const DecoderBlock& layer, const ForwardContext& context, const at::Tensor& hidden,
                               const at::Tensor* prefix_keys, const at::Tensor* prefix_values) {
   // The function joins the autograd graph only if an input requires grad; the
   // embeddings of frozen weights do not, so without this the adapter weights

@@ -4,7 +4,7 @@
 // back-propagates through it.
 #include <ATen/ATen.h>
 
-#include "decoder_layer.hpp"
+#include "decoder_block.hpp"
 
 namespace tp::decoder {
 
@@ -13,7 +13,7 @@ namespace tp::decoder {
 // layer uses (adapter weights), as they would without checkpointing; dropout
 // draws the same masks when the layer is recomputed. `context` is copied and
 // `layer` must outlive the backward.
-at::Tensor checkpointed_layer(const DecoderLayer& layer, const ForwardContext& context, const at::Tensor& hidden,
+at::Tensor checkpointed_layer(const DecoderBlock& layer, const ForwardContext& context, const at::Tensor& hidden,
                               const at::Tensor* prefix_keys, const at::Tensor* prefix_values);
 
 }  // namespace tp::decoder

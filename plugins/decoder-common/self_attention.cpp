@@ -42,12 +42,8 @@ at::Tensor SelfAttention::heads(const AdaptableLinear& projection, const at::Ten
   return states.transpose(1, 2);
 }
 
-at::Tensor SelfAttention::forward(const at::Tensor& hidden, const ForwardContext& context,
-                                  const LayerMemory& memory) const {
-  const at::Tensor queries = context.rotary.rotate(heads(q_proj, hidden, num_heads_, q_norm), context.angles);
-  at::Tensor keys = context.rotary.rotate(heads(k_proj, hidden, num_kv_heads_, k_norm), context.angles);
-  at::Tensor values = heads(v_proj, hidden, num_kv_heads_, at::Tensor());
-
+at::Tensor attend(const at::Tensor& queries, at::Tensor keys, at::Tensor values, const ForwardContext& context,
+                  const LayerMemory& memory) {
   if (memory.cached_keys != nullptr) {
     if (memory.cached_keys->defined()) {
       keys = at::cat({*memory.cached_keys, keys}, 2);
@@ -61,11 +57,19 @@ at::Tensor SelfAttention::forward(const at::Tensor& hidden, const ForwardContext
 
   std::optional<at::Tensor> allowed;
   if (context.pattern.allowed.defined()) allowed = context.pattern.allowed;
+  const std::int64_t head_dim = queries.size(3);
   const at::Tensor attended = at::scaled_dot_product_attention(
       queries, keys, values, allowed, /*dropout_p=*/0.0, context.pattern.is_causal,
-      /*scale=*/std::pow(static_cast<double>(head_dim_), -0.5), /*enable_gqa=*/num_heads_ != num_kv_heads_);
-  const at::Tensor merged = attended.transpose(1, 2).reshape({hidden.size(0), hidden.size(1), num_heads_ * head_dim_});
-  return o_proj.forward(merged);
+      /*scale=*/std::pow(static_cast<double>(head_dim), -0.5), /*enable_gqa=*/queries.size(1) != keys.size(1));
+  return attended.transpose(1, 2).reshape({queries.size(0), queries.size(2), queries.size(1) * head_dim});
+}
+
+at::Tensor SelfAttention::forward(const at::Tensor& hidden, const ForwardContext& context,
+                                  const LayerMemory& memory) const {
+  const at::Tensor queries = context.rotary.rotate(heads(q_proj, hidden, num_heads_, q_norm), context.angles);
+  const at::Tensor keys = context.rotary.rotate(heads(k_proj, hidden, num_kv_heads_, k_norm), context.angles);
+  const at::Tensor values = heads(v_proj, hidden, num_kv_heads_, at::Tensor());
+  return o_proj.forward(attend(queries, keys, values, context, memory));
 }
 
 }  // namespace tp::decoder

@@ -3,6 +3,7 @@
 // and an optional key/value prefix.
 #include <ATen/ATen.h>
 
+#include <map>
 #include <string>
 
 #include "attention_mask.hpp"
@@ -18,6 +19,10 @@ struct ForwardContext {
   const RotaryEmbedding& rotary;
   RotaryAngles angles;
   AttentionPattern pattern;
+  // [batch, 1 + tokens] in the activations' dtype: 1 where the token before
+  // this forward's first one and each of its tokens are real, 0 for padding
+  // or no token at all; for layers that mix neighbouring tokens (Yuan2).
+  at::Tensor real_tokens;
 };
 
 // One layer's slots in the caller's KV cache and its prefix; null: none.
@@ -26,7 +31,14 @@ struct LayerMemory {
   at::Tensor* cached_values = nullptr;
   const at::Tensor* prefix_keys = nullptr;
   const at::Tensor* prefix_values = nullptr;
+  std::map<std::string, at::Tensor>* state = nullptr;  // the cache's family state (KVCache::state)
 };
+
+// Queries, keys and values [batch, heads, tokens, head_dim] → the attended
+// values [batch, tokens, heads × head_dim]: keys and values join the cache
+// (and extend it) and the prefix, the pattern says what each query sees.
+at::Tensor attend(const at::Tensor& queries, at::Tensor keys, at::Tensor values, const ForwardContext& context,
+                  const LayerMemory& memory);
 
 class SelfAttention {
  public:

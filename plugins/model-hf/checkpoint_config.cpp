@@ -41,6 +41,11 @@ DecoderConfig read_decoder_config(const fs::path& dir) {
   return config;
 }
 
+decoder::FamilySettings read_family_settings(const fs::path& dir, const DecoderConfig& config) {
+  const fs::path file = dir / "config.json";
+  return decoder::parse_family_settings(read_json_file(file), config, file.string());
+}
+
 std::string vocab_size_origin(const ModelInfo& info) {
   return fmt::format("\"vocab_size\": {} in {}", info.vocab_size, (info.path / "config.json").string());
 }

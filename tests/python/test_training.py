@@ -103,10 +103,14 @@ def test_twenty_steps_equal_hf_trainer_with_peft(device, tmp_path):
     hf = transformers.Trainer(model=model, args=arguments, train_dataset=Rows(run_dir / "tokenized" / "train.jsonl"),
                               data_collator=transformers.DataCollatorForSeq2Seq(tokenizer, padding=True))
     hf.train()
-    history = [entry for entry in hf.state.log_history if "loss" in entry and "step" in entry]
+    assert_trained_as_hf(run_dir, hf, model, steps=20)
 
+
+def assert_trained_as_hf(run_dir: Path, hf: transformers.Trainer, model, steps: int) -> None:
+    """Each step's learning rate, loss and gradient norm, and the final adapter, as HF Trainer + peft's."""
+    history = [entry for entry in hf.state.log_history if "loss" in entry and "step" in entry]
     ours = {name: series(run_dir, f"train/{name}") for name in ("loss", "lr", "grad_norm")}
-    assert len(history) == 20 and sorted(ours["loss"]) == list(range(1, 21))
+    assert len(history) == steps and sorted(ours["loss"]) == list(range(1, steps + 1))
     for entry in history:
         step = entry["step"]
         assert ours["lr"][step] == pytest.approx(entry["learning_rate"], rel=1e-9), step

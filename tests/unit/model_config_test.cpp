@@ -94,7 +94,8 @@ std::string config_error(const nlohmann::json& config) {
 }
 
 const std::string kSupported =
-    "(supported: Ernie4_5ForCausalLM, Ernie4_5_ForCausalLM, LlamaForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM)";
+    "(supported: Ernie4_5ForCausalLM, Ernie4_5_ForCausalLM, LlamaForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM, "
+    "YuanForCausalLM)";
 
 }  // namespace
 

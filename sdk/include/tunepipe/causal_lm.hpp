@@ -5,6 +5,7 @@
 #include <ATen/core/Tensor.h>
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <utility>
@@ -46,10 +47,14 @@ struct DecoderConfig {
   std::optional<std::int64_t> pad_token_id;
 };
 
-// Keys and values of every layer, [batch, kv_heads, length, head_dim] each.
+// What incremental decoding keeps between forwards: the keys and values of
+// every layer, [batch, kv_heads, length, head_dim] each, and whatever else a
+// family's layers read again, by a name of the model's choosing (Yuan2: the
+// last two hidden states each layer's convolutions see). Callers only hold it.
 struct KVCache {
   std::vector<at::Tensor> keys;
   std::vector<at::Tensor> values;
+  std::map<std::string, at::Tensor> state;
   std::int64_t length() const { return keys.empty() || !keys[0].defined() ? 0 : keys[0].size(2); }
 };
 
