@@ -4,6 +4,7 @@
 #include <ATen/ATen.h>
 
 #include <cstdint>
+#include <optional>
 
 namespace tp::decoder {
 
@@ -18,9 +19,12 @@ struct AttentionPattern {
 // `sequences` [batch, tokens] (packed rows, no padding or cache) limits each
 // query to the keys of its own sequence; undefined: one sequence per row.
 // `first_visible` [batch, tokens] is the earliest key (counted from the
-// cache's first) each query may see; undefined: the first.
+// cache's first) each query may see; undefined: the first. With a
+// `sliding_window`, a query sees only the keys less than that many positions
+// before it.
 AttentionPattern attention_pattern(const at::Tensor& padding, const at::Tensor& sequences, std::int64_t batch,
                                    std::int64_t cached, std::int64_t tokens, std::int64_t prefix,
-                                   const at::Device& device, const at::Tensor& first_visible = at::Tensor());
+                                   const at::Device& device, const at::Tensor& first_visible = at::Tensor(),
+                                   std::optional<std::int64_t> sliding_window = std::nullopt);
 
 }  // namespace tp::decoder

@@ -17,9 +17,10 @@ namespace {
 // KVCache::state: the first key the next tokens may see, per row (where attention last reset).
 constexpr const char* kDocumentStart = "document_start";
 
-std::unique_ptr<DecoderBlock> make_layer(const DecoderConfig& config, const WeightLoader& weights, std::int64_t index) {
-  if (is_yuan2(config)) return std::make_unique<YuanLayer>(config, weights, index);
-  return std::make_unique<DecoderLayer>(config, weights, index);
+std::unique_ptr<DecoderBlock> make_layer(const DecoderConfig& config, const LayerSettings& layers,
+                                         const WeightLoader& weights, std::int64_t index) {
+  if (layers.yuan2_layers) return std::make_unique<YuanLayer>(config, weights, index);
+  return std::make_unique<DecoderLayer>(config, layers, weights, index);
 }
 
 // [batch, 1 + tokens]: whether the token before this forward's first one, and each of its tokens, is real.
@@ -35,16 +36,17 @@ at::Tensor real_tokens(const ForwardInput& input, const ForwardShape& shape, con
 
 }  // namespace
 
-DecoderCausalLM::DecoderCausalLM(DecoderConfig config, const WeightLoader& weights, FamilySettings family)
-    : config_(std::move(config)),
-      family_(family),
+DecoderCausalLM::DecoderCausalLM(DecoderDescription description, const WeightLoader& weights)
+    : config_(std::move(description.config)),
+      layers_settings_(std::move(description.layers)),
       embed_tokens_(weights.load("model.embed_tokens.weight", {config_.vocab_size, config_.hidden_size})),
       final_norm_(weights.load("model.norm.weight", {config_.hidden_size})),
       lm_head_(config_.tie_word_embeddings ? embed_tokens_
                                            : weights.load("lm_head.weight", {config_.vocab_size, config_.hidden_size})),
-      rotary_(config_, uses_interleaved_rotary(config_), weights.target().device()) {
+      rotary_(config_, layers_settings_.interleaved_rotary, weights.target().device()) {
   layers_.reserve(static_cast<std::size_t>(config_.num_layers));
-  for (std::int64_t i = 0; i < config_.num_layers; ++i) layers_.push_back(make_layer(config_, weights, i));
+  for (std::int64_t i = 0; i < config_.num_layers; ++i)
+    layers_.push_back(make_layer(config_, layers_settings_, weights, i));
 }
 
 at::Tensor DecoderCausalLM::embed(const at::Tensor& input_ids) const {
@@ -53,19 +55,20 @@ at::Tensor DecoderCausalLM::embed(const at::Tensor& input_ids) const {
 
 at::Tensor DecoderCausalLM::first_visible_keys(const ForwardInput& input, const ForwardShape& shape) const {
   // Without the token ids (prompt tuning's embeddings) no end is seen; the templates put one only at a row's end.
-  if (!family_.attention_resets_after || !input.input_ids.defined()) return {};
-  if (!at::GradMode::is_enabled() && !family_.resets_without_gradients) return {};
+  if (!layers_settings_.attention_resets_after || !input.input_ids.defined()) return {};
+  if (!at::GradMode::is_enabled() && !layers_settings_.resets_without_gradients) return {};
   const at::Device device = embed_tokens_.device();
   const auto options = at::TensorOptions().dtype(at::kLong).device(device);
-  at::Tensor ends = input.input_ids.to(device) == *family_.attention_resets_after;
+  at::Tensor ends = input.input_ids.to(device) == *layers_settings_.attention_resets_after;
   if (input.attention_mask.defined())
     ends = ends & input.attention_mask.to(device).narrow(1, shape.cached, shape.tokens).to(at::kBool);
-  const at::Tensor after_end = at::where(
-      ends, at::arange(shape.cached + 1, shape.cached + shape.tokens + 1, options).unsqueeze(0), at::zeros({}, options));
+  const at::Tensor next_keys = at::arange(shape.cached + 1, shape.cached + shape.tokens + 1, options).unsqueeze(0);
+  const at::Tensor after_end = at::where(ends, next_keys, at::zeros({}, options));
   const at::Tensor through = std::get<0>(after_end.cummax(1));  // the latest reset up to each token, itself included
   at::Tensor start = at::zeros({shape.batch}, options);
   if (input.cache != nullptr) {
-    if (const auto kept = input.cache->state.find(kDocumentStart); kept != input.cache->state.end()) start = kept->second;
+    const auto kept = input.cache->state.find(kDocumentStart);
+    if (kept != input.cache->state.end()) start = kept->second;
     input.cache->state[kDocumentStart] = at::maximum(start, through.select(1, shape.tokens - 1));
   }
   if (!ends.any().item<bool>() && !start.any().item<bool>()) return {};
@@ -82,12 +85,13 @@ at::Tensor DecoderCausalLM::hidden_states(const ForwardInput& input) const {
   at::Tensor position_ids = input.position_ids.defined() ? input.position_ids.to(hidden.device())
                                                          : derive_position_ids(input.attention_mask, shape, hidden.device());
   const at::Tensor sequences = packed_sequence_ids(input);
-  if (sequences.defined() && is_yuan2(config_))
+  if (sequences.defined() && layers_settings_.yuan2_layers)
     throw Error("Yuan2's LocalizedFiltering mixes every token with the one before it, so samples packed into one row "
                 "would leak into each other: set [trainer] packing = false");
   ForwardContext context{rotary_, rotary_.angles(position_ids, hidden.scalar_type()),
                          attention_pattern(input.attention_mask, sequences, shape.batch, shape.cached, shape.tokens,
-                                           shape.prefix, hidden.device(), first_visible_keys(input, shape)),
+                                           shape.prefix, hidden.device(), first_visible_keys(input, shape),
+                                           layers_settings_.sliding_window),
                          real_tokens(input, shape, hidden.options())};
   const bool checkpoint = input.checkpoint_layers && at::GradMode::is_enabled() && input.cache == nullptr;
   if (input.cache != nullptr) {

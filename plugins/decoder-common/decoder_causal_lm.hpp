@@ -1,6 +1,6 @@
 #pragma once
 // tp::CausalLM for the decoders whose layers are built from the shared blocks:
-// the Llama family (Llama, Qwen2/Qwen3, ERNIE-4.5) and Yuan2. Token embeddings,
+// the Llama family (Llama, Mistral, Qwen2/Qwen3, ERNIE-4.5) and Yuan2. Token embeddings,
 // the layers, final norm and the (possibly tied) head.
 #include <ATen/ATen.h>
 
@@ -18,7 +18,7 @@ namespace tp::decoder {
 
 class DecoderCausalLM : public CausalLM {
  public:
-  DecoderCausalLM(DecoderConfig config, const WeightLoader& weights, FamilySettings family = {});
+  DecoderCausalLM(DecoderDescription description, const WeightLoader& weights);
 
   const DecoderConfig& config() const override { return config_; }
   at::Tensor embed(const at::Tensor& input_ids) const override;
@@ -32,7 +32,7 @@ class DecoderCausalLM : public CausalLM {
   at::Tensor first_visible_keys(const ForwardInput& input, const ForwardShape& shape) const;
 
   DecoderConfig config_;
-  FamilySettings family_;
+  LayerSettings layers_settings_;
   at::Tensor embed_tokens_;
   std::vector<std::unique_ptr<DecoderBlock>> layers_;  // adapters hold pointers into the layers
   at::Tensor final_norm_;

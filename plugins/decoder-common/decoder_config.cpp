@@ -10,41 +10,48 @@
 namespace tp::decoder {
 namespace {
 
-// transformers' defaults for the keys a config.json may leave out; they differ
-// per architecture (e.g. ERNIE ties its embeddings and uses head_dim 128).
-enum class Family { Llama, Qwen2, Qwen3, Ernie45, Yuan2 };
+// How an architecture's projections get their biases.
+enum class Biases {
+  None,
+  QkvAlways,             // Qwen2: q/k/v always, o_proj never
+  AttentionBiasKey,      // "attention_bias": q/k/v and o_proj (Qwen3)
+  AttentionAndMlpKeys,   // "attention_bias" as above, "mlp_bias" for the MLP (Llama)
+  UseBiasKey,            // "use_bias": every projection (ERNIE-4.5)
+};
 
-struct ArchitectureDefaults {
-  const char* architecture;
-  Family family;
+// One architecture, described once: transformers' defaults for the keys a
+// config.json may leave out, and what its layers are built with. Adding a
+// Llama-like family is one entry here (and its parity test).
+struct Architecture {
+  const char* name;  // as "architectures" lists it
   double rms_norm_eps;
   double rope_theta;
   bool tie_word_embeddings;
-  std::int64_t head_dim;             // 0: hidden_size / num_attention_heads
-  std::int64_t num_kv_heads;         // 0: num_attention_heads
-  std::int64_t max_position_embeddings;
+  std::int64_t head_dim;                 // 0: hidden_size / num_attention_heads
+  std::int64_t num_kv_heads;             // 0: num_attention_heads
+  std::int64_t max_position_embeddings;  // 0: the file must say
+  Biases biases;
+  bool qk_norm;
+  bool interleaved_rotary;
+  bool reads_sliding_window;  // "sliding_window": a number, or null for none
+  bool yuan2;                 // Yuan2's layers and keys (read_yuan2)
 };
 
-constexpr ArchitectureDefaults kArchitectures[] = {
+constexpr Architecture kArchitectures[] = {
     // Baidu's checkpoints name the architecture with an underscore, transformers without.
-    {"Ernie4_5ForCausalLM", Family::Ernie45, 1e-5, 500000.0, true, 128, 2, 131072},
-    {"Ernie4_5_ForCausalLM", Family::Ernie45, 1e-5, 500000.0, true, 128, 2, 131072},
-    {"LlamaForCausalLM", Family::Llama, 1e-6, 10000.0, false, 0, 0, 2048},
-    {"Qwen2ForCausalLM", Family::Qwen2, 1e-6, 10000.0, false, 0, 32, 32768},
-    {"Qwen3ForCausalLM", Family::Qwen3, 1e-6, 10000.0, false, 128, 32, 32768},
+    {"Ernie4_5ForCausalLM", 1e-5, 500000.0, true, 128, 2, 131072, Biases::UseBiasKey, false, true, false, false},
+    {"Ernie4_5_ForCausalLM", 1e-5, 500000.0, true, 128, 2, 131072, Biases::UseBiasKey, false, true, false, false},
+    {"LlamaForCausalLM", 1e-6, 10000.0, false, 0, 0, 2048, Biases::AttentionAndMlpKeys, false, false, false, false},
+    {"MistralForCausalLM", 1e-6, 10000.0, false, 0, 8, 131072, Biases::None, false, false, true, false},
+    {"Qwen2ForCausalLM", 1e-6, 10000.0, false, 0, 32, 32768, Biases::QkvAlways, false, false, false, false},
+    {"Qwen3ForCausalLM", 1e-6, 10000.0, false, 128, 32, 32768, Biases::AttentionBiasKey, true, false, false, false},
     // IEIT's modeling code (the checkpoint's auto_map) ties the head to the embeddings unless told otherwise.
-    {"YuanForCausalLM", Family::Yuan2, 1e-6, 10000.0, true, 0, 0, 0},
+    {"YuanForCausalLM", 1e-6, 10000.0, true, 0, 0, 0, Biases::None, false, false, false, true},
 };
-
-Family family_of(const std::string& architecture) {
-  for (const auto& a : kArchitectures)
-    if (architecture == a.architecture) return a.family;
-  return Family::Llama;
-}
 
 std::string supported_architectures() {
   std::string names;
-  for (const auto& a : kArchitectures) names += (names.empty() ? "" : ", ") + std::string(a.architecture);
+  for (const auto& a : kArchitectures) names += (names.empty() ? "" : ", ") + std::string(a.name);
   return names;
 }
 
@@ -120,7 +127,7 @@ class ConfigReader {
   std::string file_;
 };
 
-const ArchitectureDefaults& architecture_of(const ConfigReader& reader) {
+const Architecture& architecture_of(const ConfigReader& reader) {
   const nlohmann::json& json = reader.json();
   if (!json.contains("architectures"))
     reader.fail(fmt::format("\"architectures\" is missing (supported: {})", supported_architectures()));
@@ -129,7 +136,7 @@ const ArchitectureDefaults& architecture_of(const ConfigReader& reader) {
     reader.fail(fmt::format("\"architectures\" must list exactly one architecture (found {})", list.dump()));
   const std::string name = list[0].get<std::string>();
   for (const auto& a : kArchitectures)
-    if (name == a.architecture) return a;
+    if (name == a.name) return a;
   reader.fail(fmt::format("architecture \"{}\" in \"architectures\" is not supported (supported: {})", name,
                           supported_architectures()));
 }
@@ -160,7 +167,7 @@ void reject_unsupported_math(const ConfigReader& reader, std::int64_t num_layers
 
 // RoPE settings live in "rope_parameters" (transformers 5) or in
 // "rope_theta" + "rope_scaling" (older files); both are read.
-void read_rope(const ConfigReader& reader, const ArchitectureDefaults& defaults, DecoderConfig& config) {
+void read_rope(const ConfigReader& reader, const Architecture& defaults, DecoderConfig& config) {
   const nlohmann::json& json = reader.json();
   const char* key = reader.present("rope_parameters") ? "rope_parameters" : "rope_scaling";
   nlohmann::json params = reader.present(key) ? json[key] : nlohmann::json::object();
@@ -215,7 +222,7 @@ void read_rope(const ConfigReader& reader, const ArchitectureDefaults& defaults,
 
 // What IEIT's Yuan2 code reads besides the common keys, or would compute differently: refused unless it is what
 // that code does.
-void read_yuan2(const ConfigReader& reader, DecoderConfig& config) {
+void read_yuan2(const ConfigReader& reader, const DecoderConfig& config, LayerSettings& layers) {
   const nlohmann::json& json = reader.json();
   if (config.num_kv_heads != config.num_heads)
     reader.fail("\"num_key_value_heads\": Yuan2's attention has one key/value head per query head");
@@ -230,34 +237,49 @@ void read_yuan2(const ConfigReader& reader, DecoderConfig& config) {
                 "say what is trained): set it to false");
   if (reader.flag_or("use_shareqk", false))
     reader.fail("\"use_shareqk\": true (shared query/key projections without LocalizedFiltering) is not supported");
-  if (reader.flag_or("reset_attention_mask", false) && !reader.present("eod_token"))
-    reader.fail("\"reset_attention_mask\" is true but \"eod_token\" is missing: the token attention resets after");
-  (void)json;
+  layers.yuan2_layers = true;
+  // IEIT's code blocks attention across <eod> in training mode, and in evaluation too when reset_position_ids is
+  // set (which, despite its name, resets no position).
+  if (reader.flag_or("reset_attention_mask", false)) {
+    if (!reader.present("eod_token"))
+      reader.fail("\"reset_attention_mask\" is true but \"eod_token\" is missing: the token attention resets after");
+    if (!json["eod_token"].is_number_integer()) reader.fail("\"eod_token\" must be a token id");
+    layers.attention_resets_after = reader.token_id(json["eod_token"], "eod_token", config.vocab_size);
+    layers.resets_without_gradients = reader.flag_or("reset_position_ids", false);
+  }
 }
 
-void read_biases(const ConfigReader& reader, Family family, DecoderConfig& config) {
-  if (family == Family::Qwen2) {
-    config.qkv_bias = true;  // Qwen2's attention always has q/k/v biases and never an o_proj one
-  } else if (family == Family::Ernie45) {
-    const bool bias = reader.flag_or("use_bias", false);
-    config.qkv_bias = config.output_bias = config.mlp_bias = bias;
-  } else {
-    const bool bias = reader.flag_or("attention_bias", false);
-    config.qkv_bias = config.output_bias = bias;
-    config.mlp_bias = family == Family::Llama && reader.flag_or("mlp_bias", false);
+std::optional<std::int64_t> read_sliding_window(const ConfigReader& reader) {
+  if (!reader.present("sliding_window")) return std::nullopt;
+  return reader.positive_int("sliding_window");
+}
+
+void read_biases(const ConfigReader& reader, Biases biases, LayerSettings& layers) {
+  switch (biases) {
+    case Biases::None: break;
+    case Biases::QkvAlways: layers.qkv_bias = true; break;
+    case Biases::AttentionBiasKey: layers.qkv_bias = layers.output_bias = reader.flag_or("attention_bias", false); break;
+    case Biases::AttentionAndMlpKeys:
+      layers.qkv_bias = layers.output_bias = reader.flag_or("attention_bias", false);
+      layers.mlp_bias = reader.flag_or("mlp_bias", false);
+      break;
+    case Biases::UseBiasKey:
+      layers.qkv_bias = layers.output_bias = layers.mlp_bias = reader.flag_or("use_bias", false);
+      break;
   }
-  config.qk_norm = family == Family::Qwen3;
 }
 
 }  // namespace
 
-DecoderConfig parse_decoder_config(const nlohmann::json& json, const std::string& file) {
+DecoderDescription describe_decoder(const nlohmann::json& json, const std::string& file) {
   const ConfigReader reader(json, file);
   if (!json.is_object()) reader.fail("expected a JSON object");
-  const ArchitectureDefaults& defaults = architecture_of(reader);
+  const Architecture& defaults = architecture_of(reader);
 
-  DecoderConfig config;
-  config.architecture = defaults.architecture;
+  DecoderDescription description;
+  DecoderConfig& config = description.config;
+  LayerSettings& layers = description.layers;
+  config.architecture = defaults.name;
   config.vocab_size = reader.positive_int("vocab_size");
   config.hidden_size = reader.positive_int("hidden_size");
   config.intermediate_size = reader.positive_int("intermediate_size");
@@ -279,36 +301,20 @@ DecoderConfig parse_decoder_config(const nlohmann::json& json, const std::string
   config.tie_word_embeddings = reader.flag_or("tie_word_embeddings", defaults.tie_word_embeddings);
 
   reject_unsupported_math(reader, config.num_layers);
-  if (defaults.family == Family::Yuan2)
-    read_yuan2(reader, config);
+  if (defaults.yuan2)
+    read_yuan2(reader, config, layers);
   else
     read_rope(reader, defaults, config);
-  read_biases(reader, defaults.family, config);
+  read_biases(reader, defaults.biases, layers);
+  layers.qk_norm = defaults.qk_norm;
+  layers.interleaved_rotary = defaults.interleaved_rotary;
+  if (defaults.reads_sliding_window) layers.sliding_window = read_sliding_window(reader);
 
   config.eos_token_ids = reader.token_list("eos_token_id", config.vocab_size);
   // bos/pad are left unchecked: old configs write -1 for "none", and transformers accepts it.
   config.bos_token_id = reader.optional_token("bos_token_id");
   config.pad_token_id = reader.optional_token("pad_token_id");
-  return config;
-}
-
-bool uses_interleaved_rotary(const DecoderConfig& config) { return family_of(config.architecture) == Family::Ernie45; }
-
-bool is_yuan2(const DecoderConfig& config) { return family_of(config.architecture) == Family::Yuan2; }
-
-FamilySettings parse_family_settings(const nlohmann::json& json, const DecoderConfig& config, const std::string& file) {
-  FamilySettings settings;
-  if (!is_yuan2(config)) return settings;
-  const ConfigReader reader(json, file);
-  // IEIT's code blocks attention across <eod> in training mode, and in evaluation too when reset_position_ids is
-  // set (which, despite its name, resets no position).
-  if (reader.flag_or("reset_attention_mask", false)) {
-    const nlohmann::json& eod = json["eod_token"];
-    if (!eod.is_number_integer()) reader.fail("\"eod_token\" must be a token id");
-    settings.attention_resets_after = reader.token_id(eod, "eod_token", config.vocab_size);
-    settings.resets_without_gradients = reader.flag_or("reset_position_ids", false);
-  }
-  return settings;
+  return description;
 }
 
 }  // namespace tp::decoder

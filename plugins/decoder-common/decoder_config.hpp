@@ -1,7 +1,9 @@
 #pragma once
-// An HF config.json object → tp::DecoderConfig for the decoder architectures
-// DecoderCausalLM computes exactly as transformers does. Anything in the file that would change
-// the math but is not implemented is an error naming the key, never ignored.
+// An HF config.json object → the decoder it describes, for the architectures
+// DecoderCausalLM computes exactly as transformers (or the family's own
+// reference code) does. Each architecture is one entry of the table in
+// decoder_config.cpp. Anything in the file that would change the math but is
+// not implemented is an error naming the key, never ignored.
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -12,24 +14,33 @@
 
 namespace tp::decoder {
 
-// Throws tp::Error naming `file` and the key.
-DecoderConfig parse_decoder_config(const nlohmann::json& config, const std::string& file);
-
-// ERNIE-4.5 rotates adjacent pairs (x0,x1),(x2,x3)… in fp32; the others rotate
-// the two halves of each head in the activations' dtype.
-bool uses_interleaved_rotary(const DecoderConfig& config);
-
-bool is_yuan2(const DecoderConfig& config);
-
-// What a family reads from config.json beyond the public DecoderConfig.
-struct FamilySettings {
-  // Yuan2 with reset_attention_mask: no later token attends to this one (a document's end) or anything before
-  // it — in forwards that record gradients (the reference's training mode), and in the others as well when
+// What one architecture's layers are built with, beyond the SDK's
+// DecoderConfig (what every decoder has).
+struct LayerSettings {
+  bool qkv_bias = false;     // q/k/v projections
+  bool output_bias = false;  // o_proj
+  bool mlp_bias = false;
+  bool qk_norm = false;  // a per-head RMSNorm of queries and keys (Qwen3)
+  // Adjacent pairs (x0,x1),(x2,x3)… rotated in fp32 (ERNIE-4.5); otherwise the
+  // two halves of each head, in the activations' dtype.
+  bool interleaved_rotary = false;
+  bool yuan2_layers = false;  // LocalizedFiltering layers (YuanLayer)
+  // Each query sees only the last `sliding_window` keys, itself included (Mistral).
+  std::optional<std::int64_t> sliding_window;
+  // Yuan2 with reset_attention_mask: no later token attends to this one (a
+  // document's end) or anything before it — in forwards that record gradients
+  // (the reference's training mode), and in the others as well when
   // resets_without_gradients.
   std::optional<std::int64_t> attention_resets_after;
   bool resets_without_gradients = false;
 };
-FamilySettings parse_family_settings(const nlohmann::json& config_json, const DecoderConfig& config,
-                                     const std::string& file);
+
+struct DecoderDescription {
+  DecoderConfig config;
+  LayerSettings layers;
+};
+
+// Throws tp::Error naming `file` and the key.
+DecoderDescription describe_decoder(const nlohmann::json& config, const std::string& file);
 
 }  // namespace tp::decoder

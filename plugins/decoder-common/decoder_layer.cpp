@@ -7,11 +7,11 @@
 
 namespace tp::decoder {
 
-SwiGluMlp::SwiGluMlp(const DecoderConfig& config, const WeightLoader& weights, const std::string& prefix,
+SwiGluMlp::SwiGluMlp(const DecoderConfig& config, const WeightLoader& weights, const std::string& prefix, bool bias,
                      bool silu_on_up)
-    : gate_proj(weights.linear(prefix + ".gate_proj", config.intermediate_size, config.hidden_size, config.mlp_bias)),
-      up_proj(weights.linear(prefix + ".up_proj", config.intermediate_size, config.hidden_size, config.mlp_bias)),
-      down_proj(weights.linear(prefix + ".down_proj", config.hidden_size, config.intermediate_size, config.mlp_bias)),
+    : gate_proj(weights.linear(prefix + ".gate_proj", config.intermediate_size, config.hidden_size, bias)),
+      up_proj(weights.linear(prefix + ".up_proj", config.intermediate_size, config.hidden_size, bias)),
+      down_proj(weights.linear(prefix + ".down_proj", config.hidden_size, config.intermediate_size, bias)),
       silu_on_up_(silu_on_up) {}
 
 at::Tensor SwiGluMlp::forward(const at::Tensor& x) const {
@@ -22,8 +22,9 @@ at::Tensor SwiGluMlp::forward(const at::Tensor& x) const {
 
 void SwiGluMlp::add_adaptable_linears(const std::string& prefix,
                                       std::vector<std::pair<std::string, AdaptableLinear*>>& linears) {
-  linears.insert(linears.end(),
-                 {{prefix + ".gate_proj", &gate_proj}, {prefix + ".up_proj", &up_proj}, {prefix + ".down_proj", &down_proj}});
+  linears.insert(linears.end(), {{prefix + ".gate_proj", &gate_proj},
+                                 {prefix + ".up_proj", &up_proj},
+                                 {prefix + ".down_proj", &down_proj}});
 }
 
 void SwiGluMlp::add_named_weights(const std::string& prefix,
@@ -33,12 +34,13 @@ void SwiGluMlp::add_named_weights(const std::string& prefix,
   add_linear_weights(weights, prefix + ".down_proj", down_proj);
 }
 
-DecoderLayer::DecoderLayer(const DecoderConfig& config, const WeightLoader& weights, std::int64_t index)
+DecoderLayer::DecoderLayer(const DecoderConfig& config, const LayerSettings& layers, const WeightLoader& weights,
+                           std::int64_t index)
     : name(fmt::format("model.layers.{}", index)),
       input_layernorm(weights.load(name + ".input_layernorm.weight", {config.hidden_size})),
       post_attention_layernorm(weights.load(name + ".post_attention_layernorm.weight", {config.hidden_size})),
-      self_attn(config, weights, name + ".self_attn"),
-      mlp(config, weights, name + ".mlp"),
+      self_attn(config, layers, weights, name + ".self_attn"),
+      mlp(config, weights, name + ".mlp", layers.mlp_bias),
       eps_(config.rms_norm_eps) {}
 
 at::Tensor DecoderLayer::forward(const at::Tensor& hidden, const ForwardContext& context,

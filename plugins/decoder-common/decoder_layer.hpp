@@ -12,7 +12,7 @@ namespace tp::decoder {
 class SwiGluMlp {
  public:
   // `silu_on_up`: the activation takes up_proj's output instead of gate_proj's (Yuan2).
-  SwiGluMlp(const DecoderConfig& config, const WeightLoader& weights, const std::string& prefix,
+  SwiGluMlp(const DecoderConfig& config, const WeightLoader& weights, const std::string& prefix, bool bias,
             bool silu_on_up = false);
   at::Tensor forward(const at::Tensor& x) const;  // down(silu(gate(x)) * up(x))
   void add_adaptable_linears(const std::string& prefix, std::vector<std::pair<std::string, AdaptableLinear*>>& linears);
@@ -26,7 +26,8 @@ class SwiGluMlp {
 
 class DecoderLayer : public DecoderBlock {
  public:
-  DecoderLayer(const DecoderConfig& config, const WeightLoader& weights, std::int64_t index);
+  DecoderLayer(const DecoderConfig& config, const LayerSettings& layers, const WeightLoader& weights,
+               std::int64_t index);
   at::Tensor forward(const at::Tensor& hidden, const ForwardContext& context, const LayerMemory& memory) const override;
   void add_adaptable_linears(std::vector<std::pair<std::string, AdaptableLinear*>>& linears) override;
   void add_named_weights(std::vector<std::pair<std::string, at::Tensor>>& weights) const override;

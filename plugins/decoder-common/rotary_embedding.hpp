@@ -14,6 +14,7 @@ struct RotaryAngles {
 
 class RotaryEmbedding {
  public:
+  // `interleaved`: LayerSettings::interleaved_rotary.
   RotaryEmbedding(const DecoderConfig& config, bool interleaved, const at::Device& device);
 
   // Computed once per forward and shared by every layer; `dtype` is the

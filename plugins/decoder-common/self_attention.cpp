@@ -18,17 +18,18 @@ at::Tensor with_prefix(const at::Tensor* prefix, const at::Tensor& states) {
 
 }  // namespace
 
-SelfAttention::SelfAttention(const DecoderConfig& config, const WeightLoader& weights, const std::string& prefix)
+SelfAttention::SelfAttention(const DecoderConfig& config, const LayerSettings& layers, const WeightLoader& weights,
+                             const std::string& prefix)
     : q_proj(weights.linear(prefix + ".q_proj", config.num_heads * config.head_dim, config.hidden_size,
-                            config.qkv_bias)),
+                            layers.qkv_bias)),
       k_proj(weights.linear(prefix + ".k_proj", config.num_kv_heads * config.head_dim, config.hidden_size,
-                            config.qkv_bias)),
+                            layers.qkv_bias)),
       v_proj(weights.linear(prefix + ".v_proj", config.num_kv_heads * config.head_dim, config.hidden_size,
-                            config.qkv_bias)),
+                            layers.qkv_bias)),
       o_proj(weights.linear(prefix + ".o_proj", config.hidden_size, config.num_heads * config.head_dim,
-                            config.output_bias)),
-      q_norm(weights.load_if(config.qk_norm, prefix + ".q_norm.weight", {config.head_dim})),
-      k_norm(weights.load_if(config.qk_norm, prefix + ".k_norm.weight", {config.head_dim})),
+                            layers.output_bias)),
+      q_norm(weights.load_if(layers.qk_norm, prefix + ".q_norm.weight", {config.head_dim})),
+      k_norm(weights.load_if(layers.qk_norm, prefix + ".k_norm.weight", {config.head_dim})),
       num_heads_(config.num_heads),
       num_kv_heads_(config.num_kv_heads),
       head_dim_(config.head_dim),

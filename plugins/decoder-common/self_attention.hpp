@@ -7,6 +7,7 @@
 #include <string>
 
 #include "attention_mask.hpp"
+#include "decoder_config.hpp"
 #include "rotary_embedding.hpp"
 #include "tunepipe/adaptable_linear.hpp"
 #include "tunepipe/causal_lm.hpp"
@@ -43,7 +44,8 @@ at::Tensor attend(const at::Tensor& queries, at::Tensor keys, at::Tensor values,
 class SelfAttention {
  public:
   // `prefix` is the module's HF name, e.g. "model.layers.0.self_attn".
-  SelfAttention(const DecoderConfig& config, const WeightLoader& weights, const std::string& prefix);
+  SelfAttention(const DecoderConfig& config, const LayerSettings& layers, const WeightLoader& weights,
+                const std::string& prefix);
 
   at::Tensor forward(const at::Tensor& hidden, const ForwardContext& context, const LayerMemory& memory) const;
 

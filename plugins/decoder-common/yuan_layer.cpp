@@ -15,7 +15,7 @@ YuanLayer::YuanLayer(const DecoderConfig& config, const WeightLoader& weights, s
       v_proj_(weights.linear(name_ + ".self_attn.v_proj", config.hidden_size, config.hidden_size, false)),
       o_proj_(weights.linear(name_ + ".self_attn.o_proj", config.hidden_size, config.hidden_size, false)),
       lf_gate_(config, weights, name_ + ".self_attn.lf_gate"),
-      mlp_(config, weights, name_ + ".mlp", /*silu_on_up=*/true),
+      mlp_(config, weights, name_ + ".mlp", /*bias=*/false, /*silu_on_up=*/true),
       num_heads_(config.num_heads),
       head_dim_(config.head_dim),
       eps_(config.rms_norm_eps) {}

@@ -69,16 +69,17 @@ std::shared_ptr<const Tokenizer> GgufModel::tokenizer() const {
 }
 
 std::shared_ptr<CausalLM> GgufModel::load() const {
-  DecoderConfig config = decoder::parse_decoder_config(hf_config(file()), path_.string());
-  config.source = path_.string();
+  decoder::DecoderDescription description = decoder::describe_decoder(hf_config(file()), path_.string());
+  description.config.source = path_.string();
   const at::ScalarType dtype = dtype_ == "auto" ? at::kBFloat16 : decoder::parse_dtype(dtype_);
   const at::TensorOptions target =
       at::TensorOptions().dtype(dtype).device(decoder::resolve_device(device_, local_rank_));
   // No autograd history for the frozen weights (see the hf stage).
   const at::NoGradGuard no_grad;
   std::shared_ptr<const gguf::File> opened = file_;
-  const GgufWeights weights(opened, architecture_of(*opened), config.num_heads, config.num_kv_heads);
-  return std::make_shared<decoder::DecoderCausalLM>(std::move(config), decoder::WeightLoader(weights, target));
+  const GgufWeights weights(opened, architecture_of(*opened), description.config.num_heads,
+                            description.config.num_kv_heads);
+  return std::make_shared<decoder::DecoderCausalLM>(std::move(description), decoder::WeightLoader(weights, target));
 }
 
 std::optional<ModelChatTemplate> GgufModel::chat_template(const std::string& name) const {

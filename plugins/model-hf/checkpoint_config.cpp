@@ -33,17 +33,12 @@ ModelInfo read_model_info(const fs::path& dir) {
   return info;
 }
 
-DecoderConfig read_decoder_config(const fs::path& dir) {
+decoder::DecoderDescription read_decoder_description(const fs::path& dir) {
   const fs::path file = dir / "config.json";
   if (!fs::exists(file)) throw Error(Location{file.string()}, "missing (an HF checkpoint folder needs its config.json)");
-  DecoderConfig config = decoder::parse_decoder_config(read_json_file(file), file.string());
-  config.source = dir.string();
-  return config;
-}
-
-decoder::FamilySettings read_family_settings(const fs::path& dir, const DecoderConfig& config) {
-  const fs::path file = dir / "config.json";
-  return decoder::parse_family_settings(read_json_file(file), config, file.string());
+  decoder::DecoderDescription description = decoder::describe_decoder(read_json_file(file), file.string());
+  description.config.source = dir.string();
+  return description;
 }
 
 std::string vocab_size_origin(const ModelInfo& info) {

@@ -14,9 +14,7 @@ namespace tp::hf {
 ModelInfo read_model_info(const std::filesystem::path& dir);
 
 // Reads <dir>/config.json; throws tp::Error naming the file and the key.
-DecoderConfig read_decoder_config(const std::filesystem::path& dir);
-// What the config says beyond DecoderConfig for its family (Yuan2's attention resets).
-decoder::FamilySettings read_family_settings(const std::filesystem::path& dir, const DecoderConfig& config);
+decoder::DecoderDescription read_decoder_description(const std::filesystem::path& dir);
 
 // Where the model's vocabulary size is read, for errors.
 std::string vocab_size_origin(const ModelInfo& info);

@@ -62,8 +62,7 @@ std::shared_ptr<const Tokenizer> HfModel::tokenizer() const {
 }
 
 std::shared_ptr<CausalLM> HfModel::load() const {
-  DecoderConfig config = read_decoder_config(path_);
-  const decoder::FamilySettings family = read_family_settings(path_, config);
+  decoder::DecoderDescription description = read_decoder_description(path_);
   const at::TensorOptions target = at::TensorOptions()
                                        .dtype(decoder::parse_dtype(resolve_dtype(dtype_, path_)))
                                        .device(decoder::resolve_device(device_, local_rank_));
@@ -71,7 +70,7 @@ std::shared_ptr<CausalLM> HfModel::load() const {
   // tensors could not be saved for backward when training adapters.
   const at::NoGradGuard no_grad;
   const SafetensorsWeights weights(safetensors::Checkpoint::open(path_));
-  return std::make_shared<decoder::DecoderCausalLM>(std::move(config), decoder::WeightLoader(weights, target), family);
+  return std::make_shared<decoder::DecoderCausalLM>(std::move(description), decoder::WeightLoader(weights, target));
 }
 
 std::optional<ModelChatTemplate> HfModel::chat_template(const std::string& name) const {

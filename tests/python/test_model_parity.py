@@ -9,6 +9,7 @@ same folder in fp32 with the eager attention, one sequence at a time.
 """
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -16,8 +17,8 @@ import pytest
 import torch
 from safetensors.torch import load_file, save_file
 from tokenizers import Tokenizer, models, pre_tokenizers, trainers
-from transformers import (AutoModelForCausalLM, DynamicCache, Ernie4_5Config, LlamaConfig, Qwen2Config,
-                          Qwen3Config)
+from transformers import (AutoModelForCausalLM, DynamicCache, Ernie4_5Config, LlamaConfig, MistralConfig,
+                          Qwen2Config, Qwen3Config)
 
 from devices import DEVICES, GPU, on
 from tunepipe_env import BIN, run_tunepipe
@@ -43,6 +44,8 @@ VARIANTS = {
                                                                  "factor": 2.0}}, {"dtype": torch.bfloat16}),
     "ernie4_5": (Ernie4_5Config, {"head_dim": 24, "use_bias": True}, {}),
     "qwen3": (Qwen3Config, {"head_dim": 24}, {}),
+    # A window shorter than the sequences, so that it cuts what each query sees.
+    "mistral-sliding-window": (MistralConfig, {"sliding_window": 4}, {}),
 }
 
 
@@ -153,7 +156,7 @@ def test_logits_and_loss_match_transformers(name, device, checkpoints, tmp_path)
 
 
 @pytest.mark.parametrize("device", DEVICES)
-@pytest.mark.parametrize("name", ["qwen2-bias", "llama3-rope", "ernie4_5", "qwen3"])
+@pytest.mark.parametrize("name", ["qwen2-bias", "llama3-rope", "ernie4_5", "qwen3", "mistral-sliding-window"])
 def test_incremental_decoding_equals_full_recomputation(name, device, checkpoints, tmp_path):
     folder, model = checkpoints(name)
     full = forward(folder, tmp_path, SEQUENCES, "--device", device)["logits"]
@@ -190,6 +193,19 @@ def test_packed_rows_match_transformers_and_each_sample_alone(name, device, chec
             alone = reference_logits(model, sample)
             assert relative_error(ours[r, start:start + len(sample)], alone) <= RELATIVE_TOLERANCE, (r, start)
             start += len(sample)
+
+
+def test_the_sliding_window_is_honoured_not_ignored(checkpoints, tmp_path):
+    """Mistral's window of 4: the first four positions see all they would without it, later ones less."""
+    folder, _ = checkpoints("mistral-sliding-window")
+    windowed = forward(folder, tmp_path, SEQUENCES[:1])["logits"][0]
+    unwindowed_folder = tmp_path / "no-window"
+    shutil.copytree(folder, unwindowed_folder)
+    config = json.loads((folder / "config.json").read_text())
+    (unwindowed_folder / "config.json").write_text(json.dumps({**config, "sliding_window": None}))
+    full = forward(unwindowed_folder, tmp_path, SEQUENCES[:1])["logits"][0]
+    assert relative_error(windowed[:4], full[:4]) <= 1e-6
+    assert relative_error(windowed[4:], full[4:]) > 1e-3
 
 
 def test_position_ids_need_rows_of_one_length(checkpoints, tmp_path):

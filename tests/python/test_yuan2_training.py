@@ -139,12 +139,13 @@ def test_a_merged_yuan2_loads_in_the_reference_with_the_adapters_logits(yuan2, t
     assert relative_error(ours, expected) <= 1e-4
 
 
-def test_prompt_tuning_trains_on_yuan2_and_the_model_commands_use_it(yuan2, tmp_path):
+@pytest.mark.parametrize("adapter", ["prompt-tuning", "p-tuning", "prefix"])
+def test_the_prompt_adapters_train_on_yuan2_and_the_model_commands_use_them(yuan2, tmp_path, adapter):
     _, folder = yuan2
     text = SEED_003.read_text("utf-8")
     lora = re.search(r"\[adapter\]\n(?:[^\[\n][^\n]*\n)*", text).group(0)
-    pipeline = tmp_path / "prompt-tuning.toml"
-    pipeline.write_text(text.replace(lora, '[adapter]\nplugin = "prompt-tuning"\nnum_virtual_tokens = 4\n'), "utf-8")
+    pipeline = tmp_path / f"{adapter}.toml"
+    pipeline.write_text(text.replace(lora, f'[adapter]\nplugin = "{adapter}"\nnum_virtual_tokens = 4\n'), "utf-8")
     run_dir = seed_003(tmp_path, folder, "trainer.max_steps=3", "trainer.batch_size=4", "evaluator.limit=2",
                        "evaluator.max_new_tokens=4", pipeline=pipeline)
     assert all(math.isfinite(v) for v in series(run_dir, "train/loss").values())

@@ -94,15 +94,15 @@ std::string config_error(const nlohmann::json& config) {
 }
 
 const std::string kSupported =
-    "(supported: Ernie4_5ForCausalLM, Ernie4_5_ForCausalLM, LlamaForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM, "
-    "YuanForCausalLM)";
+    "(supported: Ernie4_5ForCausalLM, Ernie4_5_ForCausalLM, LlamaForCausalLM, MistralForCausalLM, Qwen2ForCausalLM, "
+    "Qwen3ForCausalLM, YuanForCausalLM)";
 
 }  // namespace
 
 TEST_CASE("an unknown or missing architecture is refused with the supported ones", "[model_config]") {
   nlohmann::json config = qwen2_config();
-  config["architectures"] = {"MistralForCausalLM"};
-  CHECK(config_error(config) == "architecture \"MistralForCausalLM\" in \"architectures\" is not supported " + kSupported);
+  config["architectures"] = {"GPT2LMHeadModel"};
+  CHECK(config_error(config) == "architecture \"GPT2LMHeadModel\" in \"architectures\" is not supported " + kSupported);
   config["architectures"] = {"Qwen2ForCausalLM", "LlamaForCausalLM"};
   CHECK(config_error(config) ==
         "\"architectures\" must list exactly one architecture (found [\"Qwen2ForCausalLM\",\"LlamaForCausalLM\"])");

@@ -23,7 +23,8 @@ int run_command_run(const std::vector<std::string>& args) {
   po::positional_options_description positional;
   positional.add("pipeline", 1);
   const ParsedArgs parsed = parse_command_line(
-      "run", "PIPELINE [--set section.key=value]... [--resume [DIR] | --resume-if-any | --overwrite | --data-only]", options, positional, args);
+      "run", "PIPELINE [--set section.key=value]... [--resume [DIR] | --resume-if-any | --overwrite | --data-only]",
+      options, positional, args);
   if (parsed.help_shown) return 0;
 
   LoadSettings settings;

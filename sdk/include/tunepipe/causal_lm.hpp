@@ -37,10 +37,6 @@ struct DecoderConfig {
   double rms_norm_eps = 1e-6;
   double rope_theta = 10000.0;
   RopeScaling rope_scaling;
-  bool qkv_bias = false;     // Qwen2
-  bool output_bias = false;  // o_proj
-  bool mlp_bias = false;
-  bool qk_norm = false;      // Qwen3
   bool tie_word_embeddings = false;
   std::vector<std::int64_t> eos_token_ids;
   std::optional<std::int64_t> bos_token_id;
