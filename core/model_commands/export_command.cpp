@@ -1,5 +1,6 @@
 // `tunepipe export`: a GGUF base with its adapter merged, written back as a
-// GGUF file for llama.cpp / Ollama, with an Ollama Modelfile beside it.
+// GGUF file for llama.cpp / Ollama (--format gguf), or the LoRA adapter alone
+// as llama.cpp's LoRA GGUF (--format gguf-lora), with an Ollama Modelfile beside it.
 #include <ATen/core/grad_mode.h>
 #include <fmt/format.h>
 
@@ -8,6 +9,7 @@
 
 #include "cli/command.hpp"
 #include "gguf_export.hpp"
+#include "gguf_lora_export.hpp"
 #include "model_commands.hpp"
 #include "model_loading.hpp"
 #include "ollama_modelfile.hpp"
@@ -23,7 +25,7 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr const char* kUsage =
-    "--model FILE.gguf [--adapter DIR] --format gguf --out OUT.gguf [--type f32|f16|bf16|q8_0|q4_0] "
+    "--model FILE.gguf [--adapter DIR] --format gguf|gguf-lora --out OUT.gguf [--type f32|f16|bf16|q8_0|q4_0] "
     "[--chat-template FILE.jinja] [--force]";
 
 std::string read_text(const fs::path& path) {
@@ -43,7 +45,9 @@ int run_command_export(const std::vector<std::string>& args) {
   po::options_description options("export options");
   options.add_options()("model", po::value<std::string>()->required(), "the GGUF file the adapter was trained on")(
       "adapter", po::value<std::string>(), "LoRA adapter folder to merge into the weights first")(
-      "format", po::value<std::string>()->required(), "gguf (the merged model as one GGUF file)")(
+      "format", po::value<std::string>()->required(),
+      "gguf (the merged model as one GGUF file) or gguf-lora (the LoRA adapter alone, for llama.cpp's --lora and "
+      "Ollama's ADAPTER)")(
       "out", po::value<std::string>()->required(), "the GGUF file to write (an Ollama Modelfile goes beside it)")(
       "type", po::value<std::string>()->default_value("f16"),
       "how the matrices are stored: f32, f16, bf16, q8_0 or q4_0 (norms and biases stay f32)")(
@@ -53,8 +57,12 @@ int run_command_export(const std::vector<std::string>& args) {
   const ParsedArgs parsed = parse_command_line("export", kUsage, options, {}, args);
   if (parsed.help_shown) return 0;
   const po::variables_map& values = parsed.values;
-  if (values["format"].as<std::string>() != "gguf")
-    throw UsageError(fmt::format("--format {} is not supported (supported: gguf)", values["format"].as<std::string>()));
+  const std::string format = values["format"].as<std::string>();
+  if (format != "gguf" && format != "gguf-lora")
+    throw UsageError(fmt::format("--format {} is not supported (supported: gguf, gguf-lora)", format));
+  const bool lora_only = format == "gguf-lora";
+  if (lora_only && !values.count("adapter"))
+    throw UsageError("--format gguf-lora writes an adapter: give it with --adapter DIR");
   const fs::path model_path = values["model"].as<std::string>();
   if (!gguf::is_gguf_file(model_path))
     throw Error(Location{model_path.string()},
@@ -63,6 +71,11 @@ int run_command_export(const std::vector<std::string>& args) {
                 "convert_hf_to_gguf.py");
   GgufExportOptions export_options;
   export_options.type = export_type_named(values["type"].as<std::string>());
+  if (lora_only && export_options.type != gguf::GgmlType::F32 && export_options.type != gguf::GgmlType::F16 &&
+      export_options.type != gguf::GgmlType::BF16)
+    throw UsageError(fmt::format("--type {} is not one of f32, f16, bf16 (an adapter's matrices are small; llama.cpp "
+                                 "reads them as floats)",
+                                 values["type"].as<std::string>()));
   if (values.count("chat-template")) export_options.chat_template = read_text(values["chat-template"].as<std::string>());
   const fs::path out = values["out"].as<std::string>();
   const fs::path modelfile = modelfile_beside(out);
@@ -73,14 +86,21 @@ int run_command_export(const std::vector<std::string>& args) {
   // Loaded in fp32 so the merged sum is rounded once, to the type written.
   const LoadedModel loaded = load_model(model_path.string(), "fp32", "cpu", adapter_option(values));
   const at::NoGradGuard no_grad;
-  if (loaded.adapter) call_plugin("adapter", loaded.adapter_plugin, [&] { loaded.adapter->merge(); });
   const auto source = gguf::File::open(model_path);
-  write_gguf_export(*loaded.model, *source, export_options, out);
-
   const std::optional<std::string> chat_template =
       export_options.chat_template ? export_options.chat_template
                                    : source->metadata().find_string("tokenizer.chat_template");
-  write_file_atomically(modelfile, ollama_modelfile(out.filename().string(), chat_template, source->metadata()));
+  if (lora_only) {
+    write_gguf_lora(*loaded.adapter, values["adapter"].as<std::string>(), loaded.model->config(), *source,
+                    export_options.type, out);
+    write_file_atomically(modelfile, ollama_modelfile(fs::absolute(model_path).string(), chat_template,
+                                                      source->metadata(), "./" + out.filename().string()));
+  } else {
+    if (loaded.adapter) call_plugin("adapter", loaded.adapter_plugin, [&] { loaded.adapter->merge(); });
+    write_gguf_export(*loaded.model, *source, export_options, out);
+    write_file_atomically(modelfile,
+                          ollama_modelfile("./" + out.filename().string(), chat_template, source->metadata()));
+  }
   fmt::print("wrote {} ({}) and {}\n", out.string(), values["type"].as<std::string>(), modelfile.string());
   return 0;
 }

@@ -56,16 +56,28 @@ gguf::GgmlType export_type_named(const std::string& name) {
   throw UsageError(fmt::format("--type {} is not one of {}", name, names));
 }
 
+const gguf::Architecture& exported_architecture(const gguf::File& source) {
+  const std::string name = source.metadata().get_string("general.architecture");
+  const gguf::Architecture* architecture = gguf::find_architecture(name);
+  if (architecture == nullptr)
+    throw Error(Location{source.path().string()},
+                fmt::format("\"general.architecture\": \"{}\" cannot be exported (supported: {})", name,
+                            gguf::architecture_names()));
+  return *architecture;
+}
+
+at::Tensor in_gguf_row_order(const gguf::Architecture& architecture, const std::string& name, const at::Tensor& rows,
+                             const DecoderConfig& config) {
+  const bool query = name.find(".attn_q.") != std::string::npos;
+  const bool key = name.find(".attn_k.") != std::string::npos;
+  if (!architecture.permuted_qk || !(query || key)) return rows;
+  return gguf::hf_to_gguf_rows(rows, query ? config.num_heads : config.num_kv_heads).contiguous();
+}
+
 void write_gguf_export(const CausalLM& model, const gguf::File& source, const GgufExportOptions& options,
                        const std::filesystem::path& out) {
   const ExportType& wanted = export_type(options.type);
-  const std::string arch_name = source.metadata().get_string("general.architecture");
-  const gguf::Architecture* architecture = gguf::find_architecture(arch_name);
-  if (architecture == nullptr)
-    throw Error(Location{source.path().string()},
-                fmt::format("\"general.architecture\": \"{}\" cannot be exported (supported: {})", arch_name,
-                            gguf::architecture_names()));
-  const DecoderConfig& config = model.config();
+  const gguf::Architecture& architecture = exported_architecture(source);
 
   std::map<std::string, at::Tensor> weights;  // llama.cpp name → the merged weight
   for (const auto& [name, weight] : model.named_weights()) {
@@ -102,10 +114,7 @@ void write_gguf_export(const CausalLM& model, const gguf::File& source, const Gg
     if (weight.sizes().vec() != info.shape)
       throw Error(Location{source.path().string()},
                   fmt::format("tensor \"{}\" has another shape in the model than in the file", info.name));
-    const bool query = info.name.find(".attn_q.") != std::string::npos;
-    const bool key = info.name.find(".attn_k.") != std::string::npos;
-    if (architecture->permuted_qk && (query || key))
-      weight = gguf::hf_to_gguf_rows(weight, query ? config.num_heads : config.num_kv_heads);
+    weight = in_gguf_row_order(architecture, info.name, weight, model.config());
     const gguf::GgmlType type = storage_type(weight, wanted);
     const std::span<const float> values(weight.data_ptr<float>(), static_cast<std::size_t>(weight.numel()));
     writer.add_tensor(info.name, type, info.shape, gguf::quantize(type, values, weight.size(-1)));

@@ -9,6 +9,7 @@
 
 #include "tunepipe/causal_lm.hpp"
 #include "tunepipe/gguf.hpp"
+#include "tunepipe/gguf_names.hpp"
 
 namespace tp::core::cli {
 
@@ -19,6 +20,15 @@ struct GgufExportOptions {
 
 // "f32" | "f16" | "bf16" | "q8_0" | "q4_0"; throws tp::UsageError naming the choices otherwise.
 gguf::GgmlType export_type_named(const std::string& name);
+
+// The source file's general.architecture, if the export knows it; throws
+// tp::Error naming the file and the supported ones otherwise.
+const gguf::Architecture& exported_architecture(const gguf::File& source);
+
+// Rows of the weight llama.cpp names `name` (or of its LoRA B), reordered as
+// the converter stores them (q/k rows of the architectures it permutes).
+at::Tensor in_gguf_row_order(const gguf::Architecture& architecture, const std::string& name, const at::Tensor& rows,
+                             const DecoderConfig& config);
 
 // Writes `out` (through a temporary file renamed at the end). Throws tp::Error
 // naming the tensor or key when the source file and the model disagree.

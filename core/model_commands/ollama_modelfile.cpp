@@ -32,9 +32,10 @@ std::string quoted(const std::string& text) {
 
 }  // namespace
 
-std::string ollama_modelfile(const std::string& gguf_file_name, const std::optional<std::string>& chat_template,
-                             const gguf::Metadata& metadata) {
-  std::string text = fmt::format("# ollama create NAME -f THIS_FILE\nFROM ./{}\n", gguf_file_name);
+std::string ollama_modelfile(const std::string& from, const std::optional<std::string>& chat_template,
+                             const gguf::Metadata& metadata, const std::optional<std::string>& adapter) {
+  std::string text = fmt::format("# ollama create NAME -f THIS_FILE\nFROM {}\n", from);
+  if (adapter) text += fmt::format("ADAPTER {}\n", *adapter);
   if (chat_template && is_chatml(*chat_template)) text += fmt::format("TEMPLATE \"\"\"{}\"\"\"\n", kChatMlTemplate);
   const std::vector<std::string> tokens = metadata.find_string_array("tokenizer.ggml.tokens").value_or(std::vector<std::string>{});
   std::vector<std::string> stops;

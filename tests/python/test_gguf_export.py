@@ -146,3 +146,48 @@ def test_an_existing_output_needs_force_and_a_folder_base_is_refused(trained, tm
     assert result.returncode != 0 and "convert_hf_to_gguf.py" in result.stderr
     assert not (tmp_path / "x.gguf").exists() and not (tmp_path / "x.Modelfile").exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["folder", "merged.Modelfile", "merged.gguf"]
+
+
+def export_lora(base: Path, adapter: Path, out: Path, *extra) -> Path:
+    result = run_tunepipe("export", "--model", base, "--adapter", adapter, "--format", "gguf-lora", "--out", out,
+                          *extra)
+    assert result.returncode == 0, result.stderr
+    return out
+
+
+def test_the_lora_gguf_adds_to_the_base_what_the_merged_export_holds(trained, tmp_path):
+    """llama.cpp's reading of a LoRA GGUF: W + alpha / r · lora_b · lora_a, in its own names and row order. That
+    sum, from our adapter file, equals our merged f32 export, weight by weight."""
+    base, adapter = trained
+    lora = gguf.GGUFReader(export_lora(base, adapter, tmp_path / "adapter.gguf", "--type", "f32"))
+    fields = {key: lora.fields[key].contents() for key in ("general.type", "adapter.type", "general.architecture")}
+    assert fields == {"general.type": "adapter", "adapter.type": "lora", "general.architecture": "llama"}
+    alpha = float(lora.fields["adapter.lora.alpha"].contents())
+
+    def matrices(reader):
+        return {t.name: np.asarray(t.data, dtype=np.float32).reshape([int(d) for d in reversed(t.shape)])
+                for t in reader.tensors}
+
+    pieces = matrices(lora)
+    unmerged = matrices(gguf.GGUFReader(export(base, None, tmp_path / "base.gguf", "--type", "f32")))
+    merged = matrices(gguf.GGUFReader(export(base, adapter, tmp_path / "merged.gguf", "--type", "f32")))
+    targets = sorted(name[:-len(".lora_a")] for name in pieces if name.endswith(".lora_a"))
+    assert "blk.0.attn_q.weight" in targets and "blk.0.attn_k.weight" in targets
+    for name in targets:
+        a, b = pieces[name + ".lora_a"], pieces[name + ".lora_b"]
+        delta = alpha / a.shape[0] * (b @ a)
+        expected = merged[name] - unmerged[name]
+        error = np.abs(delta - expected).max() / np.abs(expected).max()
+        assert error <= 1e-5, f"{name}: {error:.2e}"
+    modelfile = (tmp_path / "adapter.Modelfile").read_text()
+    assert f"FROM {base.resolve()}\n" in modelfile and "ADAPTER ./adapter.gguf\n" in modelfile
+
+
+def test_a_lora_gguf_needs_an_adapter_and_a_float_type(trained, tmp_path):
+    base, adapter = trained
+    result = run_tunepipe("export", "--model", base, "--format", "gguf-lora", "--out", tmp_path / "a.gguf")
+    assert result.returncode != 0 and "--format gguf-lora writes an adapter: give it with --adapter DIR" in result.stderr
+    result = run_tunepipe("export", "--model", base, "--adapter", adapter, "--format", "gguf-lora", "--out",
+                          tmp_path / "a.gguf", "--type", "q8_0")
+    assert result.returncode != 0 and "--type q8_0 is not one of f32, f16, bf16" in result.stderr
+    assert not (tmp_path / "a.gguf").exists()

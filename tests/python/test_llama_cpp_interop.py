@@ -72,6 +72,32 @@ def test_llama_cpp_computes_the_merged_export_as_we_compute_base_and_adapter(tmp
         assert error <= LOGITS_TOLERANCE
 
 
+@needs_quickstart
+def test_llama_cpp_applies_our_lora_gguf_as_we_apply_the_adapter(tmp_path):
+    """The adapter alone (--format gguf-lora) on the base, as llama-cli --lora and Ollama's ADAPTER load it. The
+    base is given to llama.cpp in f32 (its Q8_0 values, exported): on Q8_0 weights llama.cpp also rounds the
+    activations to 8 bits, which would hide the adapter's part in that rounding."""
+    arch, tied, bias, head_dim = VARIANTS["llama"]
+    base = write_gguf(tmp_path / "base.gguf", arch, random_weights(arch, tied=tied, bias=bias, head_dim=head_dim,
+                                                                   seed=23), Q.Q8_0, train_bpe())
+    adapter = train_lora_on(base, tmp_path)
+    lora = tmp_path / "adapter.gguf"
+    result = run_tunepipe("export", "--model", base, "--adapter", adapter, "--format", "gguf-lora", "--out", lora,
+                          "--type", "f32")
+    assert result.returncode == 0, result.stderr
+    model = llama_cpp.Llama(model_path=str(export(base, tmp_path / "base-f32.gguf", "--type", "f32")),
+                            lora_path=str(lora), n_ctx=512, logits_all=True, verbose=False,
+                            n_threads=2, type_k=GGML_TYPE_F32, type_v=GGML_TYPE_F32)
+    for seed in range(3):
+        ids = torch.randint(0, VOCAB, (40,), generator=torch.Generator().manual_seed(seed)).tolist()
+        ours = our_logits(base, ids, tmp_path, "--adapter", adapter)
+        error = relative_error(llama_logits(model, ids), ours)
+        print(f"llama.cpp with the LoRA GGUF vs tunepipe base + adapter, sequence {seed}: max relative error "
+              f"{error:.2e}")
+        assert error <= LOGITS_TOLERANCE
+        assert relative_error(our_logits(base, ids, tmp_path), ours) > 100 * LOGITS_TOLERANCE  # the adapter matters
+
+
 @needs_smollm2
 def test_smollm2_exported_answers_in_llama_cpp_as_in_tunepipe(tmp_path):
     """The real model exported in f32 and f16: llama.cpp tokenizes the ChatML prompt as we do, and its greedy
