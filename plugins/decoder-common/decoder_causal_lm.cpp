@@ -92,7 +92,7 @@ at::Tensor DecoderCausalLM::hidden_states(const ForwardInput& input) const {
                          attention_pattern(input.attention_mask, sequences, shape.batch, shape.cached, shape.tokens,
                                            shape.prefix, hidden.device(), first_visible_keys(input, shape),
                                            layers_settings_.sliding_window),
-                         real_tokens(input, shape, hidden.options())};
+                         layers_settings_.yuan2_layers ? real_tokens(input, shape, hidden.options()) : at::Tensor()};
   const bool checkpoint = input.checkpoint_layers && at::GradMode::is_enabled() && input.cache == nullptr;
   if (input.cache != nullptr) {
     input.cache->keys.resize(layers_.size());

@@ -22,7 +22,8 @@ struct ForwardContext {
   AttentionPattern pattern;
   // [batch, 1 + tokens] in the activations' dtype: 1 where the token before
   // this forward's first one and each of its tokens are real, 0 for padding
-  // or no token at all; for layers that mix neighbouring tokens (Yuan2).
+  // or no token at all; for layers that mix neighbouring tokens (Yuan2),
+  // undefined for the others.
   at::Tensor real_tokens;
 };
 
