@@ -10,6 +10,7 @@
 #include <fmt/ranges.h>
 
 #include <algorithm>
+#include <csignal>
 #include <cstdlib>
 #include <cstring>
 #include <exception>
@@ -88,6 +89,9 @@ struct DataParallel::Group {
 DataParallel::DataParallel(const Ranks& ranks, std::chrono::milliseconds timeout, const std::string& group)
     : ranks_(ranks) {
   if (!ranks_.distributed()) return;
+  // A peer that died leaves its sockets closed: writing to them must fail the collective, which then names the
+  // lost rank, not raise SIGPIPE, which kills this rank silently (Python, where torch usually runs, ignores it).
+  std::signal(SIGPIPE, SIG_IGN);
   try {
     group_ = std::make_unique<Group>();
     group_->store = c10::make_intrusive<c10d::PrefixStore>(group_prefix(group), store_connection(ranks_, timeout));
