@@ -45,7 +45,9 @@ def test_a_run_whose_disk_cannot_hold_a_checkpoint_does_not_start(tmp_path):
 
 
 def test_a_disk_that_fills_while_training_stops_with_a_checkpoint_and_resumes(tmp_path):
-    pipeline = write_pipeline(tmp_path, LORA, {"max_steps": 30, "logging_steps": 1})
+    # Steps enough that the run cannot finish while the disk is being filled (30 once raced it in CI).
+    steps = 300
+    pipeline = write_pipeline(tmp_path, LORA, {"max_steps": steps, "logging_steps": 1})
     text = pipeline.read_text("utf-8").replace(str(tmp_path / "run"), str(tmp_path / "disk" / "run"))
     pipeline.write_text(text, "utf-8")
     run_dir = tmp_path / "disk" / "run"
@@ -75,5 +77,5 @@ cp -r "{run_dir}" "$DISK/../after-second"
     assert len(checkpoints) == 1 and checkpoints[0] >= 3
     assert not (after_first / "adapter").exists()
     assert "second=0" in result.stdout, (tmp_path / "stderr-2").read_text()
-    assert sorted(series(tmp_path / "after-second", "train/loss"))[-1] == 30
+    assert sorted(series(tmp_path / "after-second", "train/loss"))[-1] == steps
     assert (tmp_path / "after-second" / "adapter" / "adapter_model.safetensors").exists()
