@@ -9,6 +9,9 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 requirements="$root/scripts/requirements.txt"
 requirements_no_deps="$root/scripts/requirements-no-deps.txt"
+requirements_llama_cpp="$root/scripts/requirements-llama-cpp.txt"
+llama_cpp_cmake_args="-DGGML_NATIVE=OFF -DLLAVA_BUILD=OFF -DLLAMA_BUILD_TOOLS=OFF -DLLAMA_BUILD_EXAMPLES=OFF \
+-DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_SERVER=OFF"
 
 debian_packages=(
   build-essential cmake ninja-build ccache pkg-config git
@@ -47,7 +50,8 @@ python_for_venv() {
 create_python_env() {
   local py key cache env
   py="$(python_for_venv)"
-  key="$( { cat "$requirements" "$requirements_no_deps"; "$py" -c 'import sys; print(sys.version)'; } | sha256sum | cut -c1-16)"
+  key="$( { cat "$requirements" "$requirements_no_deps" "$requirements_llama_cpp"; echo "$llama_cpp_cmake_args"
+            "$py" -c 'import sys; print(sys.version)'; } | sha256sum | cut -c1-16)"
   cache="${TUNEPIPE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/tunepipe}"
   env="$cache/venv-$key"
   mkdir -p "$cache"
@@ -60,6 +64,9 @@ create_python_env() {
       "$env/bin/python" -m pip install -q --upgrade pip
       "$env/bin/python" -m pip install -q -r "$requirements"
       "$env/bin/python" -m pip install -q --no-deps -r "$requirements_no_deps"
+      log "building llama.cpp (llama-cpp-python from its source distribution; a few minutes)"
+      CMAKE_ARGS="$llama_cpp_cmake_args" "$env/bin/python" -m pip install -q --no-binary llama-cpp-python \
+        -r "$requirements_llama_cpp"
       touch "$env/.complete"
     fi
   ) 9>"$cache/venv-$key.lock"

@@ -1,6 +1,7 @@
-// `tunepipe export`: a GGUF base with its adapter merged, written back as a
-// GGUF file for llama.cpp / Ollama (--format gguf), or the LoRA adapter alone
-// as llama.cpp's LoRA GGUF (--format gguf-lora), with an Ollama Modelfile beside it.
+// `tunepipe export`: a model (GGUF file or HF checkpoint folder) with its
+// adapter merged, written as a GGUF file for llama.cpp / Ollama (--format
+// gguf), or the LoRA adapter alone as llama.cpp's LoRA GGUF (--format
+// gguf-lora), with an Ollama Modelfile beside it.
 #include <ATen/core/grad_mode.h>
 #include <fmt/format.h>
 
@@ -25,7 +26,7 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr const char* kUsage =
-    "--model FILE.gguf [--adapter DIR] --format gguf|gguf-lora --out OUT.gguf [--type f32|f16|bf16|q8_0|q4_0] "
+    "--model FILE.gguf|DIR [--adapter DIR] --format gguf|gguf-lora --out OUT.gguf [--type f32|f16|bf16|q8_0|q4_0] "
     "[--chat-template FILE.jinja] [--force]";
 
 std::string read_text(const fs::path& path) {
@@ -43,7 +44,7 @@ fs::path modelfile_beside(const fs::path& out) { return fs::path(out).replace_ex
 
 int run_command_export(const std::vector<std::string>& args) {
   po::options_description options("export options");
-  options.add_options()("model", po::value<std::string>()->required(), "the GGUF file the adapter was trained on")(
+  options.add_options()("model", po::value<std::string>()->required(), "the GGUF file or HF checkpoint folder the adapter was trained on")(
       "adapter", po::value<std::string>(), "LoRA adapter folder to merge into the weights first")(
       "format", po::value<std::string>()->required(),
       "gguf (the merged model as one GGUF file) or gguf-lora (the LoRA adapter alone, for llama.cpp's --lora and "
@@ -52,7 +53,7 @@ int run_command_export(const std::vector<std::string>& args) {
       "type", po::value<std::string>()->default_value("f16"),
       "how the matrices are stored: f32, f16, bf16, q8_0 or q4_0 (norms and biases stay f32)")(
       "chat-template", po::value<std::string>(), "a Jinja file to store as tokenizer.chat_template (default: the "
-                                                 "base file's own)")(
+                                                 "model's own)")(
       "force", "replace --out (and its Modelfile) when they exist");
   const ParsedArgs parsed = parse_command_line("export", kUsage, options, {}, args);
   if (parsed.help_shown) return 0;
@@ -64,11 +65,6 @@ int run_command_export(const std::vector<std::string>& args) {
   if (lora_only && !values.count("adapter"))
     throw UsageError("--format gguf-lora writes an adapter: give it with --adapter DIR");
   const fs::path model_path = values["model"].as<std::string>();
-  if (!gguf::is_gguf_file(model_path))
-    throw Error(Location{model_path.string()},
-                "not a GGUF file: export --format gguf writes a GGUF base back with its adapter; for an HF checkpoint "
-                "folder, merge the adapter (tunepipe merge) and convert the merged folder with llama.cpp's "
-                "convert_hf_to_gguf.py");
   GgufExportOptions export_options;
   export_options.type = export_type_named(values["type"].as<std::string>());
   if (lora_only && export_options.type != gguf::GgmlType::F32 && export_options.type != gguf::GgmlType::F16 &&
@@ -86,20 +82,25 @@ int run_command_export(const std::vector<std::string>& args) {
   // Loaded in fp32 so the merged sum is rounded once, to the type written.
   const LoadedModel loaded = load_model(model_path.string(), "fp32", "cpu", adapter_option(values));
   const at::NoGradGuard no_grad;
-  const auto source = gguf::File::open(model_path);
+  const ExportBase base = gguf::is_gguf_file(model_path) ? gguf_export_base(gguf::File::open(model_path))
+                                                         : hf_export_base(model_path, loaded.model->config());
   const std::optional<std::string> chat_template =
       export_options.chat_template ? export_options.chat_template
-                                   : source->metadata().find_string("tokenizer.chat_template");
+                                   : base.metadata.find_string("tokenizer.chat_template");
   if (lora_only) {
-    write_gguf_lora(*loaded.adapter, values["adapter"].as<std::string>(), loaded.model->config(), *source,
+    if (!base.file)
+      throw UsageError(fmt::format("--format gguf-lora needs the base as the GGUF file llama.cpp applies it to: "
+                                   "export the base first (tunepipe export --model {} --format gguf --out BASE.gguf), "
+                                   "then the adapter with --model BASE.gguf",
+                                   model_path.string()));
+    write_gguf_lora(*loaded.adapter, values["adapter"].as<std::string>(), loaded.model->config(), base,
                     export_options.type, out);
     write_file_atomically(modelfile, ollama_modelfile(fs::absolute(model_path).string(), chat_template,
-                                                      source->metadata(), "./" + out.filename().string()));
+                                                      base.metadata, "./" + out.filename().string()));
   } else {
     if (loaded.adapter) call_plugin("adapter", loaded.adapter_plugin, [&] { loaded.adapter->merge(); });
-    write_gguf_export(*loaded.model, *source, export_options, out);
-    write_file_atomically(modelfile,
-                          ollama_modelfile("./" + out.filename().string(), chat_template, source->metadata()));
+    write_gguf_export(*loaded.model, base, export_options, out);
+    write_file_atomically(modelfile, ollama_modelfile("./" + out.filename().string(), chat_template, base.metadata));
   }
   fmt::print("wrote {} ({}) and {}\n", out.string(), values["type"].as<std::string>(), modelfile.string());
   return 0;

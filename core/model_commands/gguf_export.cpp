@@ -33,11 +33,6 @@ const ExportType& export_type(gguf::GgmlType type) {
   throw Error(fmt::format("GGUF export to {} is not supported", gguf::ggml_type_name(type)));
 }
 
-// Keys that describe how the source stored its tensors, which the export decides anew.
-bool describes_storage(const std::string& key) {
-  return key == "general.alignment" || key == "general.file_type" || key == "general.quantization_version";
-}
-
 // How one weight is stored: matrices in the type asked for (F16 where their rows do not fill whole blocks,
 // as llama.cpp's converter falls back), vectors (norms, biases) in F32 as llama.cpp keeps them.
 gguf::GgmlType storage_type(const at::Tensor& weight, const ExportType& wanted) {
@@ -56,16 +51,6 @@ gguf::GgmlType export_type_named(const std::string& name) {
   throw UsageError(fmt::format("--type {} is not one of {}", name, names));
 }
 
-const gguf::Architecture& exported_architecture(const gguf::File& source) {
-  const std::string name = source.metadata().get_string("general.architecture");
-  const gguf::Architecture* architecture = gguf::find_architecture(name);
-  if (architecture == nullptr)
-    throw Error(Location{source.path().string()},
-                fmt::format("\"general.architecture\": \"{}\" cannot be exported (supported: {})", name,
-                            gguf::architecture_names()));
-  return *architecture;
-}
-
 at::Tensor in_gguf_row_order(const gguf::Architecture& architecture, const std::string& name, const at::Tensor& rows,
                              const DecoderConfig& config) {
   const bool query = name.find(".attn_q.") != std::string::npos;
@@ -74,22 +59,22 @@ at::Tensor in_gguf_row_order(const gguf::Architecture& architecture, const std::
   return gguf::hf_to_gguf_rows(rows, query ? config.num_heads : config.num_kv_heads).contiguous();
 }
 
-void write_gguf_export(const CausalLM& model, const gguf::File& source, const GgufExportOptions& options,
+void write_gguf_export(const CausalLM& model, const ExportBase& base, const GgufExportOptions& options,
                        const std::filesystem::path& out) {
   const ExportType& wanted = export_type(options.type);
-  const gguf::Architecture& architecture = exported_architecture(source);
 
   std::map<std::string, at::Tensor> weights;  // llama.cpp name → the merged weight
+  std::vector<std::string> order;             // of a folder's export: the model's
   for (const auto& [name, weight] : model.named_weights()) {
     const std::string stored = gguf::tensor_name(name);
     if (stored.empty()) throw Error(fmt::format("weight \"{}\" has no GGUF name", name));
     weights.emplace(stored, weight);
+    order.push_back(stored);
   }
 
-  gguf::Writer writer(source.alignment());
+  gguf::Writer writer(base.alignment);
   bool template_written = false;
-  for (const auto& [key, value] : source.metadata().entries()) {
-    if (describes_storage(key)) continue;
+  for (const auto& [key, value] : base.metadata.entries()) {
     if (key == "tokenizer.chat_template" && options.chat_template) {
       writer.add(key, gguf::Value::make_string(*options.chat_template));
       template_written = true;
@@ -102,26 +87,34 @@ void write_gguf_export(const CausalLM& model, const gguf::File& source, const Gg
   writer.add("general.file_type", gguf::Value::make_unsigned(gguf::ValueType::uint32, wanted.file_type));
   if (wanted.block_size > 1) writer.add("general.quantization_version", gguf::Value::make_unsigned(gguf::ValueType::uint32, 2));
 
-  for (const gguf::TensorInfo& info : source.tensors()) {
+  const auto add_weight = [&](const std::string& name, at::Tensor weight) {
+    weight = in_gguf_row_order(*base.architecture, name, weight.detach().to(at::kCPU, at::kFloat).contiguous(),
+                               model.config());
+    const gguf::GgmlType type = storage_type(weight, wanted);
+    const std::span<const float> values(weight.data_ptr<float>(), static_cast<std::size_t>(weight.numel()));
+    writer.add_tensor(name, type, weight.sizes().vec(), gguf::quantize(type, values, weight.size(-1)));
+  };
+  if (base.file == nullptr) {
+    for (const std::string& name : order) add_weight(name, weights.at(name));
+    writer.write(out);
+    return;
+  }
+  for (const gguf::TensorInfo& info : base.file->tensors()) {
     const auto found = weights.find(info.name);
     if (found == weights.end()) {
       // Nothing of the decoder (none is accepted at load time today): copied as stored.
-      const std::span<const std::byte> raw = source.raw_bytes(info);
+      const std::span<const std::byte> raw = base.file->raw_bytes(info);
       writer.add_tensor(info.name, info.type, info.shape, std::vector<std::byte>(raw.begin(), raw.end()));
       continue;
     }
-    at::Tensor weight = found->second.detach().to(at::kCPU, at::kFloat).contiguous();
-    if (weight.sizes().vec() != info.shape)
-      throw Error(Location{source.path().string()},
+    if (found->second.sizes().vec() != info.shape)
+      throw Error(Location{base.path.string()},
                   fmt::format("tensor \"{}\" has another shape in the model than in the file", info.name));
-    weight = in_gguf_row_order(architecture, info.name, weight, model.config());
-    const gguf::GgmlType type = storage_type(weight, wanted);
-    const std::span<const float> values(weight.data_ptr<float>(), static_cast<std::size_t>(weight.numel()));
-    writer.add_tensor(info.name, type, info.shape, gguf::quantize(type, values, weight.size(-1)));
+    add_weight(info.name, found->second);
     weights.erase(found);
   }
   if (!weights.empty())
-    throw Error(Location{source.path().string()},
+    throw Error(Location{base.path.string()},
                 fmt::format("the model has weight \"{}\", which the file does not hold", weights.begin()->first));
   writer.write(out);
 }

@@ -65,13 +65,14 @@ std::vector<std::byte> encoded(const at::Tensor& matrix, gguf::GgmlType type) {
 }  // namespace
 
 void write_gguf_lora(const AttachedAdapter& adapter, const std::filesystem::path& adapter_dir,
-                     const DecoderConfig& config, const gguf::File& base, gguf::GgmlType type,
+                     const DecoderConfig& config, const ExportBase& base, gguf::GgmlType type,
                      const std::filesystem::path& out) {
-  const gguf::Architecture& architecture = exported_architecture(base);
-  std::set<std::string> base_tensors;
-  for (const gguf::TensorInfo& info : base.tensors()) base_tensors.insert(info.name);
+  const gguf::Architecture& architecture = *base.architecture;
+  std::set<std::string> base_tensors;  // of a GGUF base; a folder's are the model's, which the adapter was put on
+  if (base.file)
+    for (const gguf::TensorInfo& info : base.file->tensors()) base_tensors.insert(info.name);
 
-  gguf::Writer writer(base.alignment());
+  gguf::Writer writer(base.alignment);
   writer.add("general.architecture", gguf::Value::make_string(std::string(architecture.name)));
   writer.add("general.type", gguf::Value::make_string("adapter"));
   writer.add("adapter.type", gguf::Value::make_string("lora"));
@@ -80,8 +81,8 @@ void write_gguf_lora(const AttachedAdapter& adapter, const std::filesystem::path
     if (!pair.a.defined() || !pair.b.defined())
       throw Error(fmt::format("adapter module \"{}\" lacks its lora_{} matrix", module, pair.a.defined() ? "B" : "A"));
     const std::string name = gguf::tensor_name(module + ".weight");
-    if (name.empty() || !base_tensors.contains(name))
-      throw Error(Location{base.path().string()},
+    if (name.empty() || (base.file && !base_tensors.contains(name)))
+      throw Error(Location{base.path.string()},
                   fmt::format("the adapter targets \"{}\", which has no tensor in the file", module));
     const at::Tensor b = in_gguf_row_order(architecture, name, pair.b, config);
     writer.add_tensor(name + ".lora_a", type, pair.a.sizes().vec(), encoded(pair.a, type));

@@ -6,6 +6,7 @@
 // row order; llama.cpp scales B·A by alpha / r.
 #include <filesystem>
 
+#include "export_base.hpp"
 #include "tunepipe/attached_adapter.hpp"
 #include "tunepipe/causal_lm.hpp"
 #include "tunepipe/gguf.hpp"
@@ -18,7 +19,7 @@ namespace tp::core::cli {
 // written so (another kind of adapter, per-module ranks, a target the base
 // does not hold).
 void write_gguf_lora(const AttachedAdapter& adapter, const std::filesystem::path& adapter_dir,
-                     const DecoderConfig& config, const gguf::File& base, gguf::GgmlType type,
+                     const DecoderConfig& config, const ExportBase& base, gguf::GgmlType type,
                      const std::filesystem::path& out);
 
 }  // namespace tp::core::cli

@@ -1,11 +1,12 @@
-"""Our GGUF exports in their real consumer, llama.cpp (through llama-cpp-python, built from PyPI's source
-distribution: `pip install llama-cpp-python==0.3.36`, about 20 minutes on 2 cores). Skipped when it is not
-installed; setup does not install it yet (see README, "Back to llama.cpp and Ollama").
+"""Our GGUF exports in their real consumer, llama.cpp (through llama-cpp-python, which setup builds from PyPI's
+source distribution; scripts/requirements-llama-cpp.txt). Skipped where it is not installed.
 
 llama.cpp runs with an fp32 KV cache, so the difference to our fp32 logits is only the kernels' summation order.
 """
 from __future__ import annotations
 
+import json
+import unicodedata
 from pathlib import Path
 
 import numpy as np
@@ -14,6 +15,8 @@ import torch
 from gguf import GGMLQuantizationType as Q
 from safetensors.torch import load_file
 
+import corpus
+import hf_folders
 from gguf_files import SMOLLM2, needs_smollm2
 from gguf_models import VARIANTS, VOCAB, random_weights, train_bpe, train_lora_on, write_gguf
 from reference_models import relative_error
@@ -120,3 +123,30 @@ def test_smollm2_exported_answers_in_llama_cpp_as_in_tunepipe(tmp_path):
         answer = [int(t) for t in result.stdout.split()]
         print(f"{kind}: llama.cpp {expected}\n{kind}: tunepipe  {answer}")
         assert answer[:len(expected)] == expected
+
+
+@pytest.mark.skipif(not hf_folders.TOKENIZERS.is_dir(), reason="shared test assets not found")
+@pytest.mark.parametrize("name", list(hf_folders.VARIANTS))
+def test_llama_cpp_runs_the_export_of_a_folder_and_tokenizes_as_the_folder(name, tmp_path):
+    """An HF checkpoint folder with its adapter, exported: llama.cpp's logits are ours for folder + adapter, and it
+    tokenizes text into the folder's own ids, and a ChatML prompt too where the vocabulary has its tokens. Text is
+    left out where llama.cpp departs from the folder's tokenizer for every GGUF of such a model: text NFC changes (a
+    GGUF vocabulary has no normalizer) and special tokens written in text (llama.cpp puts SentencePiece's space
+    prefix after each, and matches "</s>" as a control token even where the vocabulary, as Qwen's, lists it as text)."""
+    folder, adapter, _ = hf_folders.folder_with_adapter(name, tmp_path)
+    model = llama(export(folder, tmp_path / "merged.gguf", "--adapter", adapter, "--type", "f32"))
+    ids = torch.randint(0, 30000, (40,), generator=torch.Generator().manual_seed(9)).tolist()
+    error = relative_error(llama_logits(model, ids), our_logits(folder, ids, tmp_path, "--adapter", adapter))
+    print(f"{name}: llama.cpp on the folder's f32 export vs tunepipe folder + adapter: max relative error {error:.2e}")
+    assert error <= LOGITS_TOLERANCE
+
+    strings = [s for s in corpus.generate()[:400]
+               if s and unicodedata.normalize("NFC", s) == s and not any(t in s for t in corpus.SPECIAL_TOKENS)]
+    if hf_folders.VARIANTS[name][4] == "gpt2":
+        strings.append("<|im_start|>user\nName three colours.<|im_end|>\n<|im_start|>assistant\n")
+    lines = run_tunepipe("tokenize", "--model", folder, input="".join(json.dumps(s) + "\n" for s in strings))
+    assert lines.returncode == 0, lines.stderr
+    mismatches = [text for text, line in zip(strings, lines.stdout.splitlines())
+                  if model.tokenize(text.encode(), add_bos=False, special=True) != [int(t) for t in line.split()]]
+    print(f"{name}: llama.cpp tokenizes {len(mismatches)} of {len(strings)} strings otherwise")
+    assert not mismatches, f"first: {mismatches[0]!r}"

@@ -96,11 +96,41 @@ constexpr std::array kPreTypes = {
     PreType{"minimax-m2", Kind::split, kGpt4oSplit},
 };
 
+// The names the converter writes for each split, one per split the table knows.
+constexpr std::array kConverterNames = {"gpt-2", "smollm", "llama-bpe", "qwen2", "qwen35", "tekken", "gpt-4o"};
+
 json byte_level(bool use_regex) {
   return {{"type", "ByteLevel"}, {"add_prefix_space", false}, {"trim_offsets", true}, {"use_regex", use_regex}};
 }
 
+// A pre_tokenizer node with what does not change the split left out (offsets, defaults written or not).
+json split_only(const json& node) {
+  if (node.is_array()) {
+    json parts = json::array();
+    for (const json& part : node) parts.push_back(split_only(part));
+    return parts;
+  }
+  if (!node.is_object()) return node;
+  const std::string type = node.value("type", "");
+  if (type == "ByteLevel")
+    return {{"type", type}, {"add_prefix_space", node.value("add_prefix_space", true)},
+            {"use_regex", node.value("use_regex", true)}};
+  if (type == "Split")
+    return {{"type", type}, {"pattern", node.value("pattern", json())}, {"behavior", node.value("behavior", "")},
+            {"invert", node.value("invert", false)}};
+  if (type == "Digits") return {{"type", type}, {"individual_digits", node.value("individual_digits", false)}};
+  if (type == "Sequence") return {{"type", type}, {"pretokenizers", split_only(node.value("pretokenizers", json()))}};
+  return node;
+}
+
 }  // namespace
+
+std::optional<std::string> byte_level_pre_type(const json& pre_tokenizer) {
+  const json wanted = split_only(pre_tokenizer);
+  for (const char* name : kConverterNames)
+    if (split_only(*byte_level_pre_tokenizer(name)) == wanted) return name;
+  return std::nullopt;
+}
 
 std::optional<json> byte_level_pre_tokenizer(std::string_view pre) {
   for (const PreType& type : kPreTypes) {

@@ -15,4 +15,9 @@ std::optional<nlohmann::json> byte_level_pre_tokenizer(std::string_view pre);
 // The accepted types, comma-separated, for error messages.
 std::string byte_level_pre_types();
 
+// The tokenizer.ggml.pre llama.cpp's converter writes for a tokenizer.json "pre_tokenizer" node that splits as
+// one of the types (GPT-2's ByteLevel, digits then ByteLevel, or a Split pattern then ByteLevel); nullopt for
+// any other split.
+std::optional<std::string> byte_level_pre_type(const nlohmann::json& pre_tokenizer);
+
 }  // namespace tp::gguf

@@ -25,6 +25,10 @@ std::shared_ptr<const Tokenizer> load_bpe_tokenizer_json(const std::filesystem::
                                                          const nlohmann::json& tokenizer_json,
                                                          const TokenizerConfig& config);
 
+// Whether vocab.json + merges.txt split as GPT-2 (its own tokenizer class: ByteLevel's regex, no normalizer)
+// rather than as Qwen2 (the others that ship these two files: Qwen2, Qwen2.5; NFC, then Qwen2's pattern).
+bool vocab_merges_split_as_gpt2(const TokenizerConfig& config);
+
 // vocab.json + merges.txt in `dir`, with the pipeline of the config's tokenizer class.
 std::shared_ptr<const Tokenizer> load_bpe_vocab_merges(const std::filesystem::path& dir, const TokenizerConfig& config);
 

@@ -51,6 +51,10 @@ void read_merges(const fs::path& file, BpeModel& model) {
 
 }  // namespace
 
+bool vocab_merges_split_as_gpt2(const TokenizerConfig& config) {
+  return config.tokenizer_class.starts_with("GPT2Tokenizer");
+}
+
 std::shared_ptr<const Tokenizer> load_bpe_vocab_merges(const fs::path& dir, const TokenizerConfig& config) {
   const fs::path vocab_file = dir / "vocab.json";
   std::unique_ptr<BpeModel> model;
@@ -61,10 +65,8 @@ std::shared_ptr<const Tokenizer> load_bpe_vocab_merges(const fs::path& dir, cons
   }
   read_merges(dir / "merges.txt", *model);
 
-  // GPT-2's own tokenizer class has no normaliser and the ByteLevel regex; the
-  // others that ship these two files (Qwen2, Qwen2.5) use Qwen2's pipeline.
   BpePipeline pipeline;
-  const bool gpt2 = config.tokenizer_class.starts_with("GPT2Tokenizer");
+  const bool gpt2 = vocab_merges_split_as_gpt2(config);
   if (!gpt2) pipeline.normalizer.add(unicode_form_step(NormalizationForm::NFC));
   pipeline.pre_tokenizer.add(
       pattern_split_step(SplitRegex(gpt2 ? kGpt2SplitPattern : kQwen2SplitPattern, false), SplitBehavior::Isolated, false));

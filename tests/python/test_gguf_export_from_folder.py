@@ -1,0 +1,148 @@
+"""`tunepipe export --model DIR --format gguf`: an HF checkpoint folder with its LoRA adapter merged, written as
+the GGUF file llama.cpp's converter would write for the merged folder.
+
+On tiny models with real tokenizers (hf_folders.py). The judges:
+transformers' GGUF loading (the merged model's logits, the tokenizer's ids on the corpus) against peft's merge and
+the folder's own tokenizer; the gguf package's vocabulary readers (gguf.vocab, which llama.cpp's conversion scripts
+use) for tokens, scores, merges, special ids and chat template; its reader for the rest of the metadata.
+"""
+from __future__ import annotations
+
+import shutil
+import unicodedata
+from pathlib import Path
+
+import gguf
+import pytest
+import torch
+from transformers import AutoModelForCausalLM, AutoTokenizer, MistralConfig
+
+import corpus
+from hf_folders import SHAPE, TOKENIZERS, VARIANTS, folder_with_adapter
+from reference_models import relative_error
+from tunepipe_env import BIN, run_tunepipe
+
+RELATIVE_TOLERANCE = 1e-4
+
+pytestmark = [
+    pytest.mark.skipif(not BIN.is_file(), reason=f"tunepipe executable not found at {BIN}"),
+    pytest.mark.skipif(not TOKENIZERS.is_dir(), reason=f"shared test assets not found at {TOKENIZERS}"),
+]
+
+
+@pytest.fixture(scope="module", params=list(VARIANTS))
+def trained(request, tmp_path_factory):
+    """(name, checkpoint folder, adapter folder, peft's merged model)."""
+    name = request.param
+    return (name, *folder_with_adapter(name, tmp_path_factory.mktemp(name)))
+
+
+def export(folder: Path, adapter: Path | None, out: Path, *extra) -> Path:
+    args = ["export", "--model", folder, "--format", "gguf", "--out", out, *extra]
+    if adapter is not None:
+        args += ["--adapter", adapter]
+    result = run_tunepipe(*args)
+    assert result.returncode == 0, result.stderr
+    return out
+
+
+def test_transformers_reads_the_merged_model_from_the_export(trained, tmp_path):
+    name, folder, adapter, merged = trained
+    exported = export(folder, adapter, tmp_path / "merged.gguf", "--type", "f32")
+    loaded = AutoModelForCausalLM.from_pretrained(tmp_path, gguf_file=exported.name, dtype=torch.float32).eval()
+    unmerged = AutoModelForCausalLM.from_pretrained(folder, dtype=torch.float32).eval()
+    sequence = torch.randint(0, 30000, (1, 24), generator=torch.Generator().manual_seed(3))
+    with torch.no_grad():
+        reference, ours, base = merged(sequence).logits, loaded(sequence).logits, unmerged(sequence).logits
+    error = relative_error(ours, reference)
+    print(f"{name}: f32 export vs peft's merge, max relative error {error:.2e}")
+    assert error <= RELATIVE_TOLERANCE
+    assert relative_error(base, reference) > 100 * RELATIVE_TOLERANCE, "the adapter changed nothing"
+
+
+@pytest.mark.parametrize("trained", ["qwen2", "qwen3"], indirect=True)
+def test_the_export_tokenizes_as_the_folder_does(trained, tmp_path):
+    """transformers' tokenizer built from the export's tokenizer.ggml.* gives the folder's own ids, except on text
+    NFC would change: a GGUF vocabulary has no normalizer (neither llama.cpp nor transformers' GGUF tokenizer
+    applies Qwen's NFC), so such text tokenizes otherwise from every GGUF of these models."""
+    name, folder, _, _ = trained
+    exported = export(folder, None, tmp_path / "base.gguf", "--type", "q8_0")
+    from_gguf = AutoTokenizer.from_pretrained(tmp_path, gguf_file=exported.name)
+    own = AutoTokenizer.from_pretrained(folder)
+    strings = corpus.generate()[:600]
+    mismatches = [s for s in strings
+                  if from_gguf.encode(s, add_special_tokens=False) != own.encode(s, add_special_tokens=False)]
+    normalized = [s for s in strings if unicodedata.normalize("NFC", s) != s]
+    print(f"{name}: {len(mismatches)} of {len(strings)} strings tokenized otherwise, {len(normalized)} not NFC")
+    assert set(mismatches) <= set(normalized), f"first: {next(s for s in mismatches if s not in normalized)!r}"
+    assert from_gguf.encode("Hello world") == own.encode("Hello world")  # BOS added or not, as the folder says
+
+
+def test_the_vocabulary_is_the_one_the_gguf_package_reads_from_the_folder(trained, tmp_path):
+    name, folder, _, _ = trained
+    _, overrides, _, _, model, _ = VARIANTS[name]
+    reader = gguf.GGUFReader(export(folder, None, tmp_path / "base.gguf", "--type", "f16"))
+
+    def value(key):
+        return reader.fields[key].contents()
+
+    tokens, types = value("tokenizer.ggml.tokens"), value("tokenizer.ggml.token_type")
+    vocabulary = gguf.vocab.SentencePieceVocab(folder) if model == "llama" else gguf.vocab.BpeVocab(folder)
+    entries = list(vocabulary.all_tokens())
+    assert tokens[:len(entries)] == [text if isinstance(text, str) else text.decode("utf-8") for text, _, _ in entries]
+    if model == "llama":
+        assert value("tokenizer.ggml.scores")[:len(entries)] == pytest.approx([score for _, score, _ in entries])
+        assert types[:len(entries)] == [int(token_type) for _, _, token_type in entries]
+    else:
+        assert types[:vocabulary.vocab_size_base] == [1] * vocabulary.vocab_size_base
+    assert all(t == f"[PAD{i}]" and types[i] == 5 for i, t in enumerate(tokens) if i >= len(entries) and t.startswith("["))
+    assert len(tokens) == overrides["vocab_size"]
+
+    special = gguf.SpecialVocab(folder, load_merges=True, n_vocab=len(tokens))
+    if model == "gpt2":
+        assert value("tokenizer.ggml.merges") == special.merges
+    for kind, token_id in special.special_token_ids.items():
+        key = {"unk": "unknown", "pad": "padding"}.get(kind, kind)
+        if kind != "pad" or f"tokenizer.ggml.{key}_token_id" in reader.fields:
+            assert value(f"tokenizer.ggml.{key}_token_id") == token_id, kind
+    for kind, added in special.add_special_token.items():
+        assert value(f"tokenizer.ggml.add_{kind}_token") == added, kind
+    if special.chat_template:
+        assert value("tokenizer.chat_template") == special.chat_template
+
+
+def test_the_metadata_names_the_architecture_and_its_shape(trained, tmp_path):
+    name, folder, _, _ = trained
+    _, overrides, _, _, model, pre = VARIANTS[name]
+    reader = gguf.GGUFReader(export(folder, None, tmp_path / "base.gguf", "--type", "q4_0"))
+
+    def value(key):
+        return reader.fields[key].contents()
+
+    arch = value("general.architecture")
+    assert arch == name and value("general.file_type") == 2  # LLAMA_FTYPE_MOSTLY_Q4_0
+    assert value("tokenizer.ggml.model") == model and value("tokenizer.ggml.pre") == pre
+    config = AutoModelForCausalLM.from_pretrained(folder).config
+    assert value(f"{arch}.block_count") == config.num_hidden_layers
+    assert value(f"{arch}.attention.head_count_kv") == config.num_key_value_heads
+    assert value(f"{arch}.rope.freq_base") == pytest.approx(config.rope_parameters["rope_theta"])
+    assert value(f"{arch}.attention.layer_norm_rms_epsilon") == pytest.approx(config.rms_norm_eps)
+    head_dim = getattr(config, "head_dim", None) or config.hidden_size // config.num_attention_heads
+    assert value(f"{arch}.rope.dimension_count") == head_dim
+    assert (f"{arch}.attention.key_length" in reader.fields) == (head_dim * config.num_attention_heads
+                                                                 != config.hidden_size)
+    names = {t.name for t in reader.tensors}
+    assert ("output.weight" in names) == (not overrides["tie_word_embeddings"])
+    assert "blk.1.ffn_down.weight" in names
+
+
+def test_what_cannot_be_exported_is_named(tmp_path):
+    folder = tmp_path / "mistral"
+    model = AutoModelForCausalLM.from_config(MistralConfig(**SHAPE, vocab_size=32000), dtype=torch.float32)
+    model.save_pretrained(folder)
+    shutil.copy(TOKENIZERS / "llama2-spm" / "tokenizer.model", folder / "tokenizer.model")
+    result = run_tunepipe("export", "--model", folder, "--format", "gguf", "--out", tmp_path / "m.gguf")
+    assert result.returncode != 0
+    assert "config.json" in result.stderr and "MistralForCausalLM" in result.stderr
+    assert "LlamaForCausalLM" in result.stderr, result.stderr
+    assert not (tmp_path / "m.gguf").exists() and not (tmp_path / "m.Modelfile").exists()
