@@ -63,10 +63,10 @@ create_python_env() {
       "$py" -m venv "$env"
       "$env/bin/python" -m pip install -q --upgrade pip
       "$env/bin/python" -m pip install -q -r "$requirements"
-      "$env/bin/python" -m pip install -q --no-deps -r "$requirements_no_deps"
       log "building llama.cpp (llama-cpp-python from its source distribution; a few minutes)"
       CMAKE_ARGS="$llama_cpp_cmake_args" "$env/bin/python" -m pip install -q --no-binary llama-cpp-python \
         -r "$requirements_llama_cpp"
+      "$env/bin/python" -m pip install -q --no-deps -r "$requirements_no_deps"
       touch "$env/.complete"
     fi
   ) 9>"$cache/venv-$key.lock"

@@ -8,6 +8,7 @@ use) for tokens, scores, merges, special ids and chat template; its reader for t
 """
 from __future__ import annotations
 
+import json
 import shutil
 import unicodedata
 from pathlib import Path
@@ -15,14 +16,15 @@ from pathlib import Path
 import gguf
 import pytest
 import torch
-from transformers import AutoModelForCausalLM, AutoTokenizer, MistralConfig
+from transformers import AutoModelForCausalLM, AutoTokenizer, LlamaConfig, MistralConfig
 
 import corpus
 from hf_folders import SHAPE, TOKENIZERS, VARIANTS, folder_with_adapter
 from reference_models import relative_error
-from tunepipe_env import BIN, run_tunepipe
+from tunepipe_env import BIN, REPO, run_tunepipe
 
 RELATIVE_TOLERANCE = 1e-4
+TINY_BPE = REPO / "tests" / "data" / "tokenizers" / "tiny-bpe"
 
 pytestmark = [
     pytest.mark.skipif(not BIN.is_file(), reason=f"tunepipe executable not found at {BIN}"),
@@ -146,3 +148,34 @@ def test_what_cannot_be_exported_is_named(tmp_path):
     assert "config.json" in result.stderr and "MistralForCausalLM" in result.stderr
     assert "LlamaForCausalLM" in result.stderr, result.stderr
     assert not (tmp_path / "m.gguf").exists() and not (tmp_path / "m.Modelfile").exists()
+
+
+def tiny_llama_folder(folder: Path, tokenizer: dict, **config) -> Path:
+    """A Llama model with the project's tiny byte-level BPE tokenizer, its pre_tokenizer replaced."""
+    model = AutoModelForCausalLM.from_config(LlamaConfig(**SHAPE, vocab_size=320, **config), dtype=torch.float32)
+    model.save_pretrained(folder)
+    (folder / "tokenizer.json").write_text(json.dumps(tokenizer), encoding="utf-8")
+    shutil.copy(TINY_BPE / "tokenizer_config.json", folder / "tokenizer_config.json")
+    return folder
+
+
+@pytest.mark.parametrize("change, named", [
+    (dict(pre_tokenizer={"type": "ByteLevel", "add_prefix_space": True, "use_regex": True}), "pre_tokenizer"),
+    (dict(normalizer={"type": "Lowercase"}), "normalizer"),
+    (dict(rope_scaling={"rope_type": "llama3", "factor": 8.0, "low_freq_factor": 1.0, "high_freq_factor": 4.0,
+                        "original_max_position_embeddings": 64}), "rope_scaling"),
+], ids=["split", "normalizer", "rope-scaling"])
+def test_what_the_export_cannot_write_is_named_with_its_file(tmp_path, change, named):
+    tokenizer = json.loads((TINY_BPE / "tokenizer.json").read_text(encoding="utf-8"))
+    config = {}
+    for key, value in change.items():
+        if key == "rope_scaling":
+            config[key] = value
+        else:
+            tokenizer[key] = value
+    folder = tiny_llama_folder(tmp_path / "model", tokenizer, **config)
+    result = run_tunepipe("export", "--model", folder, "--format", "gguf", "--out", tmp_path / "m.gguf")
+    assert result.returncode != 0
+    file = "config.json" if "rope_scaling" in change else "tokenizer.json"
+    assert str(folder / file) in result.stderr and named in result.stderr, result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model"]

@@ -59,9 +59,9 @@ Vocabulary byte_level_from_tokenizer_json(const fs::path& file, const json& root
                                    normalizer.dump()));
   const std::optional<std::string> pre = byte_level_pre_type(root["pre_tokenizer"]);
   if (!pre)
-    fail_in_file(file, fmt::format("pre_tokenizer {} splits text as no GGUF tokenizer.ggml.pre does (supported: "
-                                   "GPT-2's ByteLevel, digits then ByteLevel, or Split with the pattern of one of {})",
-                                   root["pre_tokenizer"].dump().substr(0, 200), byte_level_pre_types()));
+    fail_in_file(file, fmt::format("pre_tokenizer {} splits text as no GGUF tokenizer.ggml.pre does (supported: the "
+                                   "splits of {})",
+                                   root["pre_tokenizer"].dump().substr(0, 200), byte_level_pre_type_names()));
   Vocabulary vocabulary{.model = "gpt2", .pre = *pre};
   for (const auto& [token, id] : model["vocab"].items()) vocabulary.place(id.get<std::int32_t>(), token, TokenType::normal);
   for (const json& merge : model["merges"])

@@ -132,6 +132,12 @@ std::optional<std::string> byte_level_pre_type(const json& pre_tokenizer) {
   return std::nullopt;
 }
 
+std::string byte_level_pre_type_names() {
+  std::string names;
+  for (const char* name : kConverterNames) names += (names.empty() ? "" : ", ") + std::string(name);
+  return names;
+}
+
 std::optional<json> byte_level_pre_tokenizer(std::string_view pre) {
   for (const PreType& type : kPreTypes) {
     if (pre != type.name) continue;

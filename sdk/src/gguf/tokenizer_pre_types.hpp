@@ -19,5 +19,7 @@ std::string byte_level_pre_types();
 // one of the types (GPT-2's ByteLevel, digits then ByteLevel, or a Split pattern then ByteLevel); nullopt for
 // any other split.
 std::optional<std::string> byte_level_pre_type(const nlohmann::json& pre_tokenizer);
+// The types byte_level_pre_type names, comma-separated, for error messages.
+std::string byte_level_pre_type_names();
 
 }  // namespace tp::gguf
