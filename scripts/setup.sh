@@ -19,6 +19,7 @@ debian_packages=(
   libboost-dev libboost-program-options-dev nlohmann-json3-dev
   libpcre2-dev libutf8proc-dev libcurl4-openssl-dev libjemalloc-dev libssl-dev
   chromium-headless-shell clang-16 libclang-rt-16-dev
+  golang-go
 )
 
 log() { printf 'setup: %s\n' "$*" >&2; }

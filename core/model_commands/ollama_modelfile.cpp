@@ -4,21 +4,10 @@
 
 #include <algorithm>
 
+#include "ollama_template.hpp"
+
 namespace tp::core::cli {
 namespace {
-
-// Ollama's own ChatML template (as its library's qwen2 and smollm2 models carry it).
-constexpr const char* kChatMlTemplate = R"({{- if .System }}<|im_start|>system
-{{ .System }}<|im_end|>
-{{ end }}{{- range .Messages }}<|im_start|>{{ .Role }}
-{{ .Content }}<|im_end|>
-{{ end }}<|im_start|>assistant
-)";
-
-bool is_chatml(const std::string& chat_template) {
-  return chat_template.find("<|im_start|>") != std::string::npos &&
-         chat_template.find("<|im_end|>") != std::string::npos;
-}
 
 // A Modelfile string: Go's strconv.Unquote rules, which Ollama's parser applies.
 std::string quoted(const std::string& text) {
@@ -36,12 +25,25 @@ std::string ollama_modelfile(const std::string& from, const std::optional<std::s
                              const gguf::Metadata& metadata, const std::optional<std::string>& adapter) {
   std::string text = fmt::format("# ollama create NAME -f THIS_FILE\nFROM {}\n", from);
   if (adapter) text += fmt::format("ADAPTER {}\n", *adapter);
-  if (chat_template && is_chatml(*chat_template)) text += fmt::format("TEMPLATE \"\"\"{}\"\"\"\n", kChatMlTemplate);
   const std::vector<std::string> tokens = metadata.find_string_array("tokenizer.ggml.tokens").value_or(std::vector<std::string>{});
+  const auto token_text = [&](const char* key) -> std::optional<std::string> {
+    const auto id = metadata.find_integer(key, 0, static_cast<std::int64_t>(tokens.size()) - 1);
+    return id ? std::optional<std::string>(tokens[*id]) : std::nullopt;
+  };
+  if (chat_template) {
+    nlohmann::ordered_json variables = nlohmann::ordered_json::object();
+    if (const auto bos = token_text("tokenizer.ggml.bos_token_id")) variables["bos_token"] = *bos;
+    if (const auto eos = token_text("tokenizer.ggml.eos_token_id")) variables["eos_token"] = *eos;
+    // llama.cpp adds BOS to SentencePiece vocabularies that do not say otherwise.
+    const bool bos_added = metadata.find_bool("tokenizer.ggml.add_bos_token")
+                               .value_or(metadata.find_string("tokenizer.ggml.model") == "llama");
+    if (const auto go_template = ollama_template(*chat_template, variables, bos_added))
+      text += fmt::format("TEMPLATE \"\"\"{}\"\"\"\n", *go_template);
+  }
   std::vector<std::string> stops;
   for (const char* key : {"tokenizer.ggml.eos_token_id", "tokenizer.ggml.eot_token_id", "tokenizer.ggml.eom_token_id"}) {
-    const auto id = metadata.find_integer(key, 0, static_cast<std::int64_t>(tokens.size()) - 1);
-    if (id && std::find(stops.begin(), stops.end(), tokens[*id]) == stops.end()) stops.push_back(tokens[*id]);
+    const auto stop = token_text(key);
+    if (stop && std::find(stops.begin(), stops.end(), *stop) == stops.end()) stops.push_back(*stop);
   }
   for (const std::string& stop : stops) text += fmt::format("PARAMETER stop {}\n", quoted(stop));
   return text;

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tunepipe_env import BUILD
+from tunepipe_env import BUILD, SHARED_ASSETS
 
 RENDER_TOOL = Path(os.environ.get("TUNEPIPE_JINJA_RENDER", BUILD / "tests" / "tunepipe_jinja_render"))
 
@@ -46,3 +46,17 @@ def difference(expected: dict, got: dict) -> str:
     a, b = expected["text"], got["text"]
     at = next((i for i in range(min(len(a), len(b))) if a[i] != b[i]), min(len(a), len(b)))
     return f"first difference at {at}:\nexpected {a[max(0, at - 80):at + 80]!r}\n     got {b[max(0, at - 80):at + 80]!r}"
+
+
+def real_templates() -> list[tuple[str, str]]:
+    """(name, source) of the .jinja files and of each tokenizer_config.json chat_template."""
+    if not SHARED_ASSETS.is_dir():
+        pytest.skip(f"shared assets not found at {SHARED_ASSETS}")
+    found = [(p.name, p.read_text("utf-8")) for p in sorted((SHARED_ASSETS / "chat_templates").glob("*.jinja"))]
+    for config in sorted((SHARED_ASSETS / "tokenizers").glob("*/tokenizer_config.json")):
+        template = json.loads(config.read_text("utf-8")).get("chat_template")
+        if isinstance(template, str):
+            found.append((f"{config.parent.name}/tokenizer_config.json", template))
+        elif isinstance(template, list):
+            found += [(f"{config.parent.name}/{t['name']}", t["template"]) for t in template]
+    return found

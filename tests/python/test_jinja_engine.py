@@ -4,31 +4,15 @@ immutable sandbox and HF's tojson): on every real template in shared/assets
 over the conversation corpus, and on a suite of snippets, one per feature."""
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
 
 import chat_corpus
-from jinja_reference import agree, difference, hf_render, our_render
-from tunepipe_env import SHARED_ASSETS
+from jinja_reference import agree, difference, hf_render, our_render, real_templates
 
 pytest.importorskip("jinja2")
 pytest.importorskip("transformers")
-
-
-def real_templates() -> list[tuple[str, str]]:
-    """(name, source) of the .jinja files and of each tokenizer_config.json chat_template."""
-    if not SHARED_ASSETS.is_dir():
-        pytest.skip(f"shared assets not found at {SHARED_ASSETS}")
-    found = [(p.name, p.read_text("utf-8")) for p in sorted((SHARED_ASSETS / "chat_templates").glob("*.jinja"))]
-    for config in sorted((SHARED_ASSETS / "tokenizers").glob("*/tokenizer_config.json")):
-        template = json.loads(config.read_text("utf-8")).get("chat_template")
-        if isinstance(template, str):
-            found.append((f"{config.parent.name}/tokenizer_config.json", template))
-        elif isinstance(template, list):
-            found += [(f"{config.parent.name}/{t['name']}", t["template"]) for t in template]
-    return found
 
 
 def test_the_assets_hold_real_templates() -> None:
