@@ -65,8 +65,9 @@ create_python_env() {
       "$env/bin/python" -m pip install -q --upgrade pip
       "$env/bin/python" -m pip install -q -r "$requirements"
       log "building llama.cpp (llama-cpp-python from its source distribution; a few minutes)"
-      CMAKE_ARGS="$llama_cpp_cmake_args" "$env/bin/python" -m pip install -q --no-binary llama-cpp-python \
-        -r "$requirements_llama_cpp"
+      # The source distribution is kept: bench/gguf_export.py runs llama.cpp's converter from it.
+      "$env/bin/python" -m pip download -q --no-deps --no-binary :all: -d "$env/sdist" -r "$requirements_llama_cpp"
+      CMAKE_ARGS="$llama_cpp_cmake_args" "$env/bin/python" -m pip install -q "$env"/sdist/llama_cpp_python-*.tar.gz
       "$env/bin/python" -m pip install -q --no-deps -r "$requirements_no_deps"
       touch "$env/.complete"
     fi

@@ -19,7 +19,8 @@ bool describes_storage(const std::string& key) {
 
 std::string hf_architecture_names() {
   std::string names;
-  for (const gguf::Architecture& a : gguf::architectures()) names += (names.empty() ? "" : ", ") + std::string(a.hf_name);
+  for (const gguf::Architecture& a : gguf::architectures())
+    names += (names.empty() ? "" : ", ") + std::string(a.hf_name);
   return names;
 }
 
@@ -90,7 +91,8 @@ ExportBase hf_export_base(const std::filesystem::path& folder, const DecoderConf
   for (auto& entry : gguf::tokenizer_entries(folder, config.vocab_size)) entries.push_back(std::move(entry));
   if (const std::optional<ModelChatTemplate> chat_template = read_chat_template(folder))
     entries.emplace_back("tokenizer.chat_template", Value::make_string(chat_template->source));
-  return ExportBase{.path = folder, .architecture = architecture, .metadata = gguf::Metadata(folder, std::move(entries))};
+  return ExportBase{
+      .path = folder, .architecture = architecture, .metadata = gguf::Metadata(folder, std::move(entries))};
 }
 
 }  // namespace tp::core::cli

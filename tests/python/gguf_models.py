@@ -176,3 +176,14 @@ def train_lora_on(base: Path, folder: Path) -> Path:
     result = run_tunepipe("run", pipeline)
     assert result.returncode == 0, result.stderr
     return folder / "run" / "adapter"
+
+
+def export_gguf(model: Path, adapter: Path | None, out: Path, *extra) -> Path:
+    """`tunepipe export --format gguf` of a GGUF file or checkpoint folder, with the adapter merged when given."""
+    from tunepipe_env import run_tunepipe
+    args = ["export", "--model", model, "--format", "gguf", "--out", out, *extra]
+    if adapter is not None:
+        args += ["--adapter", adapter]
+    result = run_tunepipe(*args)
+    assert result.returncode == 0, result.stderr
+    return out

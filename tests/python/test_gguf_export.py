@@ -16,7 +16,7 @@ from gguf import GGMLQuantizationType as Q
 from safetensors.torch import load_file
 from transformers import AutoModelForCausalLM
 
-from gguf_models import VARIANTS, VOCAB, random_weights, train_bpe, train_lora_on, write_gguf
+from gguf_models import VARIANTS, VOCAB, export_gguf, random_weights, train_bpe, train_lora_on, write_gguf
 from reference_models import relative_error
 from tunepipe_env import BIN, needs_quickstart, run_tunepipe
 
@@ -40,13 +40,7 @@ def trained(tmp_path_factory):
     return base, train_lora_on(base, folder)
 
 
-def export(base: Path, adapter: Path | None, out: Path, *extra) -> Path:
-    args = ["export", "--model", base, "--format", "gguf", "--out", out, *extra]
-    if adapter is not None:
-        args += ["--adapter", adapter]
-    result = run_tunepipe(*args)
-    assert result.returncode == 0, result.stderr
-    return out
+export = export_gguf
 
 
 def our_logits(model: Path, tmp_path: Path, *extra, sequences=SEQUENCES) -> list[torch.Tensor]:

@@ -19,6 +19,7 @@ import torch
 from transformers import AutoModelForCausalLM, AutoTokenizer, LlamaConfig, MistralConfig
 
 import corpus
+from gguf_models import export_gguf
 from hf_folders import SHAPE, TOKENIZERS, VARIANTS, folder_with_adapter
 from reference_models import relative_error
 from tunepipe_env import BIN, REPO, run_tunepipe
@@ -39,13 +40,13 @@ def trained(request, tmp_path_factory):
     return (name, *folder_with_adapter(name, tmp_path_factory.mktemp(name)))
 
 
-def export(folder: Path, adapter: Path | None, out: Path, *extra) -> Path:
-    args = ["export", "--model", folder, "--format", "gguf", "--out", out, *extra]
-    if adapter is not None:
-        args += ["--adapter", adapter]
-    result = run_tunepipe(*args)
-    assert result.returncode == 0, result.stderr
-    return out
+export = export_gguf
+
+
+def exported_metadata(folder: Path, tmp_path: Path, kind: str):
+    """The gguf package's reader of the folder's export, and a function from a key to its value."""
+    reader = gguf.GGUFReader(export(folder, None, tmp_path / "base.gguf", "--type", kind))
+    return reader, lambda key: reader.fields[key].contents()
 
 
 def test_transformers_reads_the_merged_model_from_the_export(trained, tmp_path):
@@ -83,11 +84,7 @@ def test_the_export_tokenizes_as_the_folder_does(trained, tmp_path):
 def test_the_vocabulary_is_the_one_the_gguf_package_reads_from_the_folder(trained, tmp_path):
     name, folder, _, _ = trained
     _, overrides, _, _, model, _ = VARIANTS[name]
-    reader = gguf.GGUFReader(export(folder, None, tmp_path / "base.gguf", "--type", "f16"))
-
-    def value(key):
-        return reader.fields[key].contents()
-
+    reader, value = exported_metadata(folder, tmp_path, "f16")
     tokens, types = value("tokenizer.ggml.tokens"), value("tokenizer.ggml.token_type")
     vocabulary = gguf.vocab.SentencePieceVocab(folder) if model == "llama" else gguf.vocab.BpeVocab(folder)
     entries = list(vocabulary.all_tokens())
@@ -97,7 +94,11 @@ def test_the_vocabulary_is_the_one_the_gguf_package_reads_from_the_folder(traine
         assert types[:len(entries)] == [int(token_type) for _, _, token_type in entries]
     else:
         assert types[:vocabulary.vocab_size_base] == [1] * vocabulary.vocab_size_base
-    assert all(t == f"[PAD{i}]" and types[i] == 5 for i, t in enumerate(tokens) if i >= len(entries) and t.startswith("["))
+        # Added tokens the folder does not call special: control where shaped as one (as the converter marks them).
+        own = AutoTokenizer.from_pretrained(folder)
+        assert [types[own.convert_tokens_to_ids(t)] for t in ("<|fim_prefix|>", "<tool_call>")] == [3, 4]
+    padding = [(i, t) for i, t in enumerate(tokens) if i >= len(entries) and t.startswith("[")]
+    assert all(t == f"[PAD{i}]" and types[i] == 5 for i, t in padding)
     assert len(tokens) == overrides["vocab_size"]
 
     special = gguf.SpecialVocab(folder, load_merges=True, n_vocab=len(tokens))
@@ -116,11 +117,7 @@ def test_the_vocabulary_is_the_one_the_gguf_package_reads_from_the_folder(traine
 def test_the_metadata_names_the_architecture_and_its_shape(trained, tmp_path):
     name, folder, _, _ = trained
     _, overrides, _, _, model, pre = VARIANTS[name]
-    reader = gguf.GGUFReader(export(folder, None, tmp_path / "base.gguf", "--type", "q4_0"))
-
-    def value(key):
-        return reader.fields[key].contents()
-
+    reader, value = exported_metadata(folder, tmp_path, "q4_0")
     arch = value("general.architecture")
     assert arch == name and value("general.file_type") == 2  # LLAMA_FTYPE_MOSTLY_Q4_0
     assert value("tokenizer.ggml.model") == model and value("tokenizer.ggml.pre") == pre

