@@ -16,7 +16,7 @@ export CCACHE_NOHASHDIR := true
 export CCACHE_SLOPPINESS := pch_defines,time_macros,include_file_mtime,include_file_ctime
 
 .PHONY: all setup configure build quickstart-assets demo-assets demo quickstart test bench bench-tokenizer bench-model \
-        bench-batched-generation bench-lora bench-lora-variable bench-data-parallel fuzz clean
+        bench-batched-generation bench-lora bench-lora-variable bench-data-parallel bench-gguf fuzz clean
 
 all: build
 
@@ -54,7 +54,7 @@ test: build quickstart-assets
 # SHAPE=tiny checks the model and LoRA benchmarks in seconds (see bench/README.md).
 SHAPE ?= qwen2-0.5b
 
-bench: bench-tokenizer bench-model bench-batched-generation bench-lora bench-lora-variable bench-data-parallel
+bench: bench-tokenizer bench-model bench-batched-generation bench-lora bench-lora-variable bench-data-parallel bench-gguf
 
 bench-tokenizer: build
 	$(PY) bench/tokenizer_throughput.py --build $(BUILD)
@@ -73,6 +73,10 @@ bench-lora-variable: build
 
 bench-data-parallel: build
 	$(PY) bench/data_parallel.py --build $(BUILD) --shape $(SHAPE)
+
+bench-gguf: build
+	$(PY) bench/gguf_load.py --build $(BUILD)
+	$(PY) bench/gguf_export.py --build $(BUILD)
 
 # libFuzzer harnesses of the parsers under ASan + UBSan, built apart in build-fuzz/
 # (clang, no libtorch linked); FUZZ_SECONDS each, e.g. make fuzz FUZZ_SECONDS=3600.

@@ -101,28 +101,63 @@ def test_llama_cpp_applies_our_lora_gguf_as_we_apply_the_adapter(tmp_path):
         assert relative_error(our_logits(base, ids, tmp_path), ours) > 100 * LOGITS_TOLERANCE  # the adapter matters
 
 
+def lora_on_smollm2(folder: Path) -> Path:
+    """A LoRA adapter peft writes for SmolLM2 (loaded by transformers from the GGUF file), B random and scaled
+    down so that the model still answers in words."""
+    from peft import LoraConfig, get_peft_model
+    from transformers import AutoModelForCausalLM
+    torch.manual_seed(0)
+    model = AutoModelForCausalLM.from_pretrained(SMOLLM2.parent, gguf_file=SMOLLM2.name, dtype=torch.float32)
+    config = LoraConfig(r=8, lora_alpha=2, init_lora_weights=False, target_modules=["q_proj", "k_proj", "v_proj",
+                                                                                 "o_proj", "up_proj", "down_proj"])
+    get_peft_model(model, config).save_pretrained(folder / "adapter")
+    return folder / "adapter"
+
+
+def llama_cpp_greedy(model, ids: list[int], count: int) -> list[int]:
+    tokens = []
+    for token in model.generate(ids, top_k=1, top_p=1.0, temp=0.0, repeat_penalty=1.0):
+        if token == model.token_eos() or len(tokens) == count:
+            break
+        tokens.append(token)
+    return tokens
+
+
+def our_greedy(ids: list[int], count: int, *model_args) -> list[int]:
+    result = run_tunepipe("generate", *model_args, "--dtype", "fp32", "--prompt-ids", " ".join(map(str, ids)),
+                          "--max-new-tokens", str(count), "--print-ids")
+    assert result.returncode == 0, result.stderr
+    return [int(t) for t in result.stdout.split()]
+
+
 @needs_smollm2
-def test_smollm2_exported_answers_in_llama_cpp_as_in_tunepipe(tmp_path):
-    """The real model exported in f32 and f16: llama.cpp tokenizes the ChatML prompt as we do, and its greedy
-    32 tokens equal ours."""
+def test_smollm2_fine_tune_answers_in_llama_cpp_as_in_tunepipe(tmp_path):
+    """The real model with an adapter, exported: llama.cpp tokenizes a ChatML prompt as we do; its greedy 32 tokens
+    from the f32 export equal ours from base + adapter, and from the f16 export ours from that file; on the q8_0
+    export its next token agrees with ours (f32, base + adapter) at >= 95% of 200 positions."""
+    adapter = lora_on_smollm2(tmp_path)
     prompt = "<|im_start|>user\nName three colours of the rainbow.<|im_end|>\n<|im_start|>assistant\n"
-    for kind in ("f32", "f16"):
-        exported = export(SMOLLM2, tmp_path / f"smollm2-{kind}.gguf", "--type", kind)
+    for kind, ours_from in (("f32", ["--model", SMOLLM2, "--adapter", adapter]), ("f16", None)):
+        exported = export(SMOLLM2, tmp_path / f"smollm2-{kind}.gguf", "--adapter", adapter, "--type", kind)
         model = llama(exported)
         ids = model.tokenize(prompt.encode(), add_bos=False, special=True)
         ours = run_tunepipe("tokenize", "--model", exported, "--text", prompt)
         assert [int(t) for t in ours.stdout.split()] == ids
-        expected = []
-        for token in model.generate(ids, top_k=1, top_p=1.0, temp=0.0, repeat_penalty=1.0):
-            if token == model.token_eos() or len(expected) == 32:
-                break
-            expected.append(token)
-        result = run_tunepipe("generate", "--model", exported, "--dtype", "fp32", "--prompt-ids",
-                              " ".join(map(str, ids)), "--max-new-tokens", "32", "--print-ids")
-        assert result.returncode == 0, result.stderr
-        answer = [int(t) for t in result.stdout.split()]
+        expected = llama_cpp_greedy(model, ids, 32)
+        answer = our_greedy(ids, 32, *(ours_from or ["--model", exported]))
         print(f"{kind}: llama.cpp {expected}\n{kind}: tunepipe  {answer}")
-        assert answer[:len(expected)] == expected
+        assert len(expected) >= 8 and answer[:len(expected)] == expected
+        if kind == "f32":
+            assert our_greedy(ids, 32, "--model", SMOLLM2) != answer, "the adapter changed nothing"
+
+    text = ("The rainbow has seven colours: red, orange, yellow, green, blue, indigo and violet. " * 12).encode()
+    ids = llama(SMOLLM2).tokenize(text, add_bos=False)[:200]
+    model = llama(export(SMOLLM2, tmp_path / "smollm2-q8_0.gguf", "--adapter", adapter, "--type", "q8_0"))
+    theirs = llama_logits(model, ids).argmax(-1)
+    ours = our_logits(SMOLLM2, ids, tmp_path, "--adapter", adapter).argmax(-1)
+    agreement = (theirs == ours).float().mean().item()
+    print(f"q8_0 in llama.cpp vs tunepipe f32 base + adapter: next token agrees at {agreement:.1%} of {len(ids)}")
+    assert len(ids) == 200 and agreement >= 0.95
 
 
 @pytest.mark.skipif(not hf_folders.TOKENIZERS.is_dir(), reason="shared test assets not found")
