@@ -5,6 +5,7 @@
 #include "tunepipe/chat_template.hpp"
 #include "tunepipe/error.hpp"
 #include "tunepipe/gguf_tokenizer_export.hpp"
+#include "tunepipe/rope_factors.hpp"
 
 namespace tp::core::cli {
 namespace {
@@ -53,9 +54,9 @@ std::vector<std::pair<std::string, Value>> architecture_entries(const std::files
   if (scaling.type == "linear") {
     entries.emplace_back(prefix + "rope.scaling.type", Value::make_string("linear"));
     entries.emplace_back(prefix + "rope.scaling.factor", real(scaling.factor));
-  } else if (!scaling.type.empty()) {
+  } else if (!scaling.type.empty() && scaling.type != "llama3") {  // llama3: rope_freqs.weight
     throw Error(Location{(folder / "config.json").string()},
-                fmt::format("\"rope_scaling\": type \"{}\" is not exported to GGUF (supported: none, linear)",
+                fmt::format("\"rope_scaling\": type \"{}\" is not exported to GGUF (supported: none, linear, llama3)",
                             scaling.type));
   }
   return entries;
@@ -91,8 +92,14 @@ ExportBase hf_export_base(const std::filesystem::path& folder, const DecoderConf
   for (auto& entry : gguf::tokenizer_entries(folder, config.vocab_size)) entries.push_back(std::move(entry));
   if (const std::optional<ModelChatTemplate> chat_template = read_chat_template(folder))
     entries.emplace_back("tokenizer.chat_template", Value::make_string(chat_template->source));
-  return ExportBase{
-      .path = folder, .architecture = architecture, .metadata = gguf::Metadata(folder, std::move(entries))};
+  ExportBase base{.path = folder, .architecture = architecture, .metadata = gguf::Metadata(folder, std::move(entries))};
+  if (config.rope_scaling.type == "llama3") {
+    std::vector<float> factors;
+    for (const double factor : llama3_rope_factors(config.rope_scaling, config.head_dim, config.rope_theta))
+      factors.push_back(static_cast<float>(factor));
+    base.extra_tensors.emplace_back("rope_freqs.weight", std::move(factors));
+  }
+  return base;
 }
 
 }  // namespace tp::core::cli

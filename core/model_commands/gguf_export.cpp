@@ -96,6 +96,9 @@ void write_gguf_export(const CausalLM& model, const ExportBase& base, const Gguf
   };
   if (base.file == nullptr) {
     for (const std::string& name : order) add_weight(name, weights.at(name));
+    for (const auto& [name, values] : base.extra_tensors)
+      writer.add_tensor(name, gguf::GgmlType::F32, {static_cast<std::int64_t>(values.size())},
+                        gguf::quantize(gguf::GgmlType::F32, values, static_cast<std::int64_t>(values.size())));
     writer.write(out);
     return;
   }

@@ -1,10 +1,13 @@
 #include "gguf_architecture.hpp"
 
+#include <ATen/ATen.h>
 #include <fmt/format.h>
 
 #include <array>
+#include <span>
 
 #include "tunepipe/error.hpp"
+#include "tunepipe/rope_factors.hpp"
 
 namespace tp::gguf_model {
 namespace {
@@ -43,9 +46,6 @@ void reject_unsupported(const gguf::File& file, const std::string& arch) {
                          (value->is_float() && value->as_float() == 0.0);
     if (!trivial) fail(file, fmt::format("\"{}\": {} are not supported", key, what));
   }
-  if (file.find("rope_freqs.weight") != nullptr)
-    fail(file,
-         "tensor \"rope_freqs.weight\": per-dimension RoPE frequency factors (Llama 3.1 scaling) are not supported");
   for (const char* suffix : {".attn_qkv.weight", ".ffn_gate_exp.weight", ".ffn_gate_inp.weight"})
     for (const gguf::TensorInfo& tensor : file.tensors())
       if (tensor.name.ends_with(suffix))
@@ -125,6 +125,25 @@ nlohmann::json hf_config(const gguf::File& file) {
     fail(file, fmt::format("\"{}.rope.dimension_count\" ({}) is not the head size ({}): partial rotary embeddings are "
                            "not supported",
                            arch, *rope_dims, head_dim));
+
+  // Llama 3.1's scaling, as llama.cpp's converter stores it: a factor per rotary frequency.
+  if (file.find("rope_freqs.weight") != nullptr) {
+    if (config.contains("rope_scaling"))
+      fail(file, fmt::format("tensor \"rope_freqs.weight\" and \"{}.rope.scaling.type\" both scale RoPE", arch));
+    const at::Tensor factors = file.tensor("rope_freqs.weight").to(at::kFloat).contiguous();
+    const std::optional<RopeScaling> scaling =
+        llama3_scaling_of(std::span<const float>(factors.data_ptr<float>(), static_cast<std::size_t>(factors.numel())),
+                          head_dim, config.value("rope_theta", 10000.0));
+    if (!scaling)
+      fail(file, "tensor \"rope_freqs.weight\": per-dimension RoPE factors other than Llama 3.1's scaling are not "
+                 "supported");
+    if (!scaling->type.empty())
+      config["rope_scaling"] = {{"rope_type", scaling->type},
+                                {"factor", scaling->factor},
+                                {"low_freq_factor", scaling->low_freq_factor},
+                                {"high_freq_factor", scaling->high_freq_factor},
+                                {"original_max_position_embeddings", scaling->original_max_position_embeddings}};
+  }
 
   // Llama-architecture files with projection biases (attention_bias in HF).
   if (arch == "llama" && file.find("blk.0.attn_q.bias") != nullptr) config["attention_bias"] = true;

@@ -77,8 +77,10 @@ def add_weight(writer: gguf.GGUFWriter, name: str, values: np.ndarray, qtype: Q,
 
 
 def write_gguf(path: Path, arch: str, weights: dict[str, np.ndarray], qtype: Q, bpe: Tokenizer, *,
-               head_dim: int | None = None, chat_template: str | None = None) -> Path:
-    """`weights` under HF names (llama.cpp's converter does the renaming and the permutation done here)."""
+               head_dim: int | None = None, chat_template: str | None = None,
+               extra: dict[str, np.ndarray] | None = None) -> Path:
+    """`weights` under HF names (llama.cpp's converter does the renaming and the permutation done here), `extra`
+    tensors under llama.cpp's, as they are."""
     writer = gguf.GGUFWriter(str(path), arch)
     writer.add_name(f"tiny {arch}")
     writer.add_block_count(SHAPE["layers"])
@@ -115,6 +117,8 @@ def write_gguf(path: Path, arch: str, weights: dict[str, np.ndarray], qtype: Q, 
         elif arch == "llama" and ".attn_k." in target:
             values = permute(values, SHAPE["kv_heads"])
         add_weight(writer, target, values, qtype, rng)
+    for name, values in (extra or {}).items():
+        writer.add_tensor(name, values.astype(np.float32))
     writer.write_header_to_file()
     writer.write_kv_data_to_file()
     writer.write_tensors_to_file()

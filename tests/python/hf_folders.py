@@ -31,11 +31,17 @@ VARIANTS = {
 }
 
 
-def folder_with_adapter(name: str, folder: Path):
+# Llama 3.1's RoPE scaling, its context shrunk so that the tiny model's 8 rotary frequencies fall on both plateaus
+# and between.
+LLAMA3_SCALING = {"rope_type": "llama3", "factor": 8.0, "low_freq_factor": 1.0, "high_freq_factor": 4.0,
+                  "original_max_position_embeddings": 64}
+
+
+def folder_with_adapter(name: str, folder: Path, **config):
     """(checkpoint folder, adapter folder, peft's merged model) under `folder`; the adapter's B is random, so it
-    changes every output."""
+    changes every output. `config` adds to the variant's config."""
     config_class, overrides, tokenizer, files, _, _ = VARIANTS[name]
-    model = AutoModelForCausalLM.from_config(config_class(**SHAPE, **overrides), dtype=torch.float32)
+    model = AutoModelForCausalLM.from_config(config_class(**SHAPE, **overrides, **config), dtype=torch.float32)
     randomize(model, seed=5)
     model.save_pretrained(folder / "base")
     for file in files:

@@ -20,8 +20,9 @@ from transformers import AutoModelForCausalLM, AutoTokenizer, LlamaConfig, Mistr
 
 import corpus
 from gguf_models import export_gguf
-from hf_folders import SHAPE, TOKENIZERS, VARIANTS, folder_with_adapter
+from hf_folders import LLAMA3_SCALING, SHAPE, TOKENIZERS, VARIANTS, folder_with_adapter
 from reference_models import relative_error
+from safetensors.torch import load_file
 from tunepipe_env import BIN, REPO, run_tunepipe
 
 RELATIVE_TOLERANCE = 1e-4
@@ -159,8 +160,7 @@ def tiny_llama_folder(folder: Path, tokenizer: dict, **config) -> Path:
 @pytest.mark.parametrize("change, named", [
     (dict(pre_tokenizer={"type": "ByteLevel", "add_prefix_space": True, "use_regex": True}), "pre_tokenizer"),
     (dict(normalizer={"type": "Lowercase"}), "normalizer"),
-    (dict(rope_scaling={"rope_type": "llama3", "factor": 8.0, "low_freq_factor": 1.0, "high_freq_factor": 4.0,
-                        "original_max_position_embeddings": 64}), "rope_scaling"),
+    (dict(rope_scaling={"rope_type": "dynamic", "factor": 2.0}), "\"dynamic\""),
 ], ids=["split", "normalizer", "rope-scaling"])
 def test_what_the_export_cannot_write_is_named_with_its_file(tmp_path, change, named):
     tokenizer = json.loads((TINY_BPE / "tokenizer.json").read_text(encoding="utf-8"))
@@ -176,3 +176,36 @@ def test_what_the_export_cannot_write_is_named_with_its_file(tmp_path, change, n
     file = "config.json" if "rope_scaling" in change else "tokenizer.json"
     assert str(folder / file) in result.stderr and named in result.stderr, result.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["model"]
+
+
+def test_llama3_rope_scaling_is_written_as_rope_freqs_and_read_back(tmp_path):
+    """Llama 3.1's scaling goes into the file as llama.cpp's converter writes it, one factor per rotary frequency
+    (transformers' own factors), and the gguf model stage reads it back: the export's logits in tunepipe equal
+    peft's merge on the folder. transformers' GGUF loading ignores rope_freqs.weight, so it is no judge here;
+    llama.cpp is (test_llama_cpp_interop.py)."""
+    from transformers.modeling_rope_utils import ROPE_INIT_FUNCTIONS
+    folder, adapter, merged = folder_with_adapter("llama", tmp_path, rope_scaling=LLAMA3_SCALING)
+    exported = export(folder, adapter, tmp_path / "merged.gguf", "--type", "f32")
+    reader = gguf.GGUFReader(exported)
+    factors = next(t for t in reader.tensors if t.name == "rope_freqs.weight").data
+    scaled, _ = ROPE_INIT_FUNCTIONS["llama3"](merged.config, "cpu")
+    unscaled = 1.0 / merged.config.rope_parameters["rope_theta"] ** (torch.arange(0, 16, 2).float() / 16)
+    expected = unscaled / scaled
+    assert torch.allclose(torch.tensor(factors), expected, rtol=1e-6) and expected.min() == 1 and expected.max() == 8
+
+    sequence = torch.randint(0, 30000, (1, 48), generator=torch.Generator().manual_seed(4))
+    out = tmp_path / "logits.safetensors"
+    result = run_tunepipe("forward", "--model", exported, "--out", out, "--dtype", "fp32",
+                          input=" ".join(map(str, sequence[0].tolist())) + "\n")
+    assert result.returncode == 0, result.stderr
+    ours = load_file(out)["logits"]
+    with torch.no_grad():
+        reference = merged(sequence).logits
+        merged.config.rope_parameters = {"rope_type": "default", "rope_theta": 500000.0}
+        unscaled_logits = type(merged)(merged.config).eval()
+        unscaled_logits.load_state_dict(merged.state_dict())
+        without_scaling = unscaled_logits(sequence).logits
+    error = relative_error(ours, reference)
+    print(f"llama3-scaled export read back: max relative error {error:.2e}")
+    assert error <= RELATIVE_TOLERANCE
+    assert relative_error(without_scaling, reference) > 100 * RELATIVE_TOLERANCE, "the scaling changed nothing"

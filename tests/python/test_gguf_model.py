@@ -155,6 +155,25 @@ def test_an_unsupported_architecture_is_an_error_naming_the_key(tmp_path):
     assert "llama, qwen2, qwen3" in result.stderr
 
 
+def test_rope_factors_are_read_as_llama_3_1_scaling_or_refused(bpe, tmp_path):
+    """rope_freqs.weight of ones is no scaling; factors no Llama 3.1 scaling gives are refused, naming the tensor.
+    (Factors that it gives are read back in test_gguf_export_from_folder.py and judged by llama.cpp.)"""
+    needs_tunepipe()
+    arch, tied, bias, head_dim = VARIANTS["llama"]
+    weights = random_weights(arch, tied=tied, bias=bias, head_dim=head_dim, seed=9)
+    pairs = SHAPE["hidden"] // SHAPE["heads"] // 2
+    plain = write_gguf(tmp_path / "plain.gguf", arch, weights, Q.F32, bpe)
+    ones = write_gguf(tmp_path / "ones.gguf", arch, weights, Q.F32, bpe,
+                      extra={"rope_freqs.weight": np.ones(pairs, dtype=np.float32)})
+    sequence = [[5, 17, 60, 2, 9]]
+    assert torch.equal(our_logits(ones, tmp_path, sequence)[0], our_logits(plain, tmp_path, sequence)[0])
+    jagged = np.where(np.arange(pairs) % 2 == 0, 1.0, 4.0).astype(np.float32)
+    bad = write_gguf(tmp_path / "bad.gguf", arch, weights, Q.F32, bpe, extra={"rope_freqs.weight": jagged})
+    result = run_tunepipe("forward", "--model", bad, "--out", tmp_path / "x.safetensors", input="1 2\n")
+    assert result.returncode != 0
+    assert "bad.gguf" in result.stderr and "rope_freqs.weight" in result.stderr and "Llama 3.1" in result.stderr
+
+
 def test_a_missing_tensor_is_named_in_both_spellings(gguf_files, bpe, tmp_path):
     needs_tunepipe()
     arch, tied, bias, head_dim = VARIANTS["llama"]

@@ -161,6 +161,18 @@ def test_smollm2_fine_tune_answers_in_llama_cpp_as_in_tunepipe(tmp_path):
 
 
 @pytest.mark.skipif(not hf_folders.TOKENIZERS.is_dir(), reason="shared test assets not found")
+def test_llama_cpp_scales_rope_as_llama_3_1_from_the_factors_we_write(tmp_path):
+    folder, adapter, _ = hf_folders.folder_with_adapter("llama", tmp_path, rope_scaling=hf_folders.LLAMA3_SCALING)
+    exported = export(folder, tmp_path / "merged.gguf", "--adapter", adapter, "--type", "f32")
+    ids = torch.randint(0, 30000, (60,), generator=torch.Generator().manual_seed(2)).tolist()
+    ours = our_logits(folder, ids, tmp_path, "--adapter", adapter)
+    error = relative_error(llama_logits(llama(exported), ids), ours)
+    print(f"llama3 RoPE scaling: llama.cpp on the export vs tunepipe folder + adapter: max relative error {error:.2e}")
+    assert error <= LOGITS_TOLERANCE
+    assert relative_error(our_logits(exported, ids, tmp_path), ours) <= LOGITS_TOLERANCE  # and our reading of it
+
+
+@pytest.mark.skipif(not hf_folders.TOKENIZERS.is_dir(), reason="shared test assets not found")
 @pytest.mark.parametrize("name", list(hf_folders.VARIANTS))
 def test_llama_cpp_runs_the_export_of_a_folder_and_tokenizes_as_the_folder(name, tmp_path):
     """An HF checkpoint folder with its adapter, exported: llama.cpp's logits are ours for folder + adapter, and it
