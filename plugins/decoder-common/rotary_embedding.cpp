@@ -2,28 +2,14 @@
 
 #include <cmath>
 
+#include "tunepipe/rope_factors.hpp"
+
 namespace tp::decoder {
 namespace {
 
 at::Tensor default_inverse_frequencies(std::int64_t head_dim, double theta) {
   const at::Tensor exponents = at::arange(0, head_dim, 2, at::kLong).to(at::kFloat) / static_cast<double>(head_dim);
   return at::reciprocal(at::pow(theta, exponents));
-}
-
-// Llama 3.1: long wavelengths are slowed by `factor`, short ones kept, and the
-// band between blended smoothly.
-at::Tensor llama3_inverse_frequencies(const at::Tensor& base, const RopeScaling& scaling) {
-  const double old_context = static_cast<double>(scaling.original_max_position_embeddings);
-  const double low_freq_wavelength = old_context / scaling.low_freq_factor;
-  const double high_freq_wavelength = old_context / scaling.high_freq_factor;
-  const at::Tensor wavelength = at::reciprocal(base) * (2 * M_PI);
-  at::Tensor scaled = at::where(wavelength > low_freq_wavelength, base / scaling.factor, base);
-  const at::Tensor smooth = (at::reciprocal(wavelength) * old_context - scaling.low_freq_factor) /
-                            (scaling.high_freq_factor - scaling.low_freq_factor);
-  const at::Tensor smoothed = (1 - smooth) * scaled / scaling.factor + smooth * scaled;
-  const at::Tensor medium = (wavelength < high_freq_wavelength).logical_not() &
-                            (wavelength > low_freq_wavelength).logical_not();
-  return at::where(medium, smoothed, scaled);
 }
 
 at::Tensor rotate_halves(const at::Tensor& x) {
@@ -45,7 +31,10 @@ RotaryEmbedding::RotaryEmbedding(const DecoderConfig& config, bool interleaved, 
     : interleaved_(interleaved) {
   at::Tensor frequencies = default_inverse_frequencies(config.head_dim, config.rope_theta);
   if (config.rope_scaling.type == "linear") frequencies = frequencies / config.rope_scaling.factor;
-  if (config.rope_scaling.type == "llama3") frequencies = llama3_inverse_frequencies(frequencies, config.rope_scaling);
+  if (config.rope_scaling.type == "llama3")
+    frequencies = frequencies / at::tensor(llama3_rope_factors(config.rope_scaling, config.head_dim, config.rope_theta),
+                                           at::kDouble)
+                                    .to(at::kFloat);
   inverse_frequencies_ = frequencies.to(device);
 }
 
