@@ -87,12 +87,15 @@ void write_gguf_export(const CausalLM& model, const ExportBase& base, const Gguf
   writer.add("general.file_type", gguf::Value::make_unsigned(gguf::ValueType::uint32, wanted.file_type));
   if (wanted.block_size > 1) writer.add("general.quantization_version", gguf::Value::make_unsigned(gguf::ValueType::uint32, 2));
 
-  const auto add_weight = [&](const std::string& name, at::Tensor weight) {
-    weight = in_gguf_row_order(*base.architecture, name, weight.detach().to(at::kCPU, at::kFloat).contiguous(),
-                               model.config());
+  // Encoded when the writer reaches it: the merged model is held once, in fp32, and never whole as encoded blocks.
+  const auto add_weight = [&](const std::string& name, const at::Tensor& weight) {
     const gguf::GgmlType type = storage_type(weight, wanted);
-    const std::span<const float> values(weight.data_ptr<float>(), static_cast<std::size_t>(weight.numel()));
-    writer.add_tensor(name, type, weight.sizes().vec(), gguf::quantize(type, values, weight.size(-1)));
+    writer.add_tensor(name, type, weight.sizes().vec(), [&, name, weight, type] {
+      const at::Tensor rows = in_gguf_row_order(
+          *base.architecture, name, weight.detach().to(at::kCPU, at::kFloat).contiguous(), model.config());
+      const std::span<const float> values(rows.data_ptr<float>(), static_cast<std::size_t>(rows.numel()));
+      return gguf::quantize(type, values, rows.size(-1));
+    });
   };
   if (base.file == nullptr) {
     for (const std::string& name : order) add_weight(name, weights.at(name));

@@ -10,7 +10,7 @@ from tunepipe_env import BIN, QUICKSTART, needs_quickstart, run_tunepipe
 
 def test_version_and_help():
     version = run_tunepipe("--version", check=True).stdout
-    assert version.startswith("tunepipe 0.1.0 (SDK ABI 9.0, libtorch ")
+    assert version.startswith("tunepipe 0.1.0 (SDK ABI 9.1, libtorch ")
     help_text = run_tunepipe("--help", check=True).stdout
     for command in ["run", "validate", "plugins", "describe", "tokenize", "render", "inspect"]:
         assert f"\n  {command} " in help_text

@@ -134,6 +134,21 @@ def test_tensors_of_mixed_types_and_a_custom_alignment_equal_gguf_python(tmp_pat
         assert ("general.alignment" in [entry["key"] for entry in listing["metadata"]]) == (alignment != 32)
 
 
+def test_tensors_encoded_when_the_file_is_written_equal_gguf_python(tmp_path):
+    """The export's way: each tensor's blocks are made when write() reaches it, never all at once."""
+    rng = np.random.default_rng(8)
+    tensors = [(f"t.{qtype.name}", qtype, rng.standard_normal((4, 64)).astype(np.float32)) for qtype in QUANTIZABLE]
+    ours = tmp_path / "ours.gguf"
+    result = run_write(ours, {**write_description(tmp_path, [], tensors, 32), "deferred": True})
+    assert result.returncode == 0, result.stderr
+    assert_same_bytes(ours, write_gguf_python_file(tmp_path / "reference.gguf", [], tensors, 32))
+    short = tmp_path / "short.gguf"
+    result = run_write(short, {**write_description(tmp_path, [], tensors, 32), "deferred": True,
+                               "short_tensor": "t.Q8_0"})
+    assert result.returncode == 1 and "t.Q8_0" in result.stderr and "short.gguf" in result.stderr, result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("short")) == []
+
+
 # --- metadata ---------------------------------------------------------------------------------------------
 
 EVERY_VALUE_TYPE = [

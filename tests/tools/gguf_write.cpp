@@ -4,7 +4,8 @@
 //
 //   {"alignment": 32,                                    (optional)
 //    "metadata": [{"key": K, "type": "uint32", "value": V}, …],
-//    "tensors": [{"name": N, "type": "Q8_0", "shape": [rows, row], "path": "values.f32"}, …]}
+//    "tensors": [{"name": N, "type": "Q8_0", "shape": [rows, row], "path": "values.f32"}, …],
+//    "deferred": false, "short_tensor": N}               (optional: blocks encoded by write(), one a byte short)
 //
 // Values are as tunepipe_gguf_dump prints them: JSON scalars (non-finite
 // floats as "nan", "inf", "-inf"); an array is {"element_type": T,
@@ -105,12 +106,23 @@ int main(int argc, char** argv) {
     for (const json& entry : description.value("metadata", json::array()))
       writer.add(entry.at("key").get<std::string>(),
                  value_of(value_type_named(entry.at("type").get<std::string>()), entry.at("value")));
+    // "deferred": true encodes each tensor when write() reaches it; "short_tensor": N makes N's encoding a byte short.
+    const bool deferred = description.value("deferred", false);
+    const std::string short_tensor = description.value("short_tensor", std::string());
     for (const json& tensor : description.value("tensors", json::array())) {
       const auto type = ggml_type_named(tensor.at("type").get<std::string>());
       const auto shape = tensor.at("shape").get<std::vector<std::int64_t>>();
+      const auto name = tensor.at("name").get<std::string>();
       const std::vector<float> values = read_floats(tensor.at("path").get<std::string>());
-      writer.add_tensor(tensor.at("name").get<std::string>(), type, shape,
-                        gguf::quantize(type, values, shape.empty() ? 1 : shape.back()));
+      if (!deferred) {
+        writer.add_tensor(name, type, shape, gguf::quantize(type, values, shape.empty() ? 1 : shape.back()));
+        continue;
+      }
+      writer.add_tensor(name, type, shape, [=] {
+        std::vector<std::byte> blocks = gguf::quantize(type, values, shape.empty() ? 1 : shape.back());
+        if (name == short_tensor) blocks.pop_back();
+        return blocks;
+      });
     }
     writer.write(argv[1]);
   } catch (const tp::Error& error) {

@@ -8,7 +8,7 @@
 #include TUNEPIPE_TORCH_VERSION_HEADER
 
 #define TUNEPIPE_SDK_ABI_MAJOR 9
-#define TUNEPIPE_SDK_ABI_MINOR 0
+#define TUNEPIPE_SDK_ABI_MINOR 1
 
 #if defined(__clang__)
 #define TUNEPIPE_COMPILER_ID "clang-" TUNEPIPE_STRINGIFY(__clang_major__)

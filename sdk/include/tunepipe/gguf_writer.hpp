@@ -50,6 +50,12 @@ class Writer {
   // the tensor, as for a duplicate or empty name).
   void add_tensor(std::string name, GgmlType type, std::vector<std::int64_t> shape, std::vector<std::byte> data);
 
+  // The same, with the blocks encoded only when write() reaches the tensor (their size follows from the shape and
+  // type), so that a model is never held encoded whole. `encode` must give exactly that many bytes; write() throws
+  // tp::Error naming the tensor otherwise, leaving no file.
+  void add_tensor(std::string name, GgmlType type, std::vector<std::int64_t> shape,
+                  std::function<std::vector<std::byte>()> encode);
+
   // Writes the file to `path` through a temporary file in the same folder,
   // renamed at the end, so a failure (disk full, …) leaves nothing
   // half-written and no temporary behind; throws tp::Error naming the path.
@@ -57,9 +63,15 @@ class Writer {
 
  private:
   struct Tensor {
+    std::string name;
     std::vector<std::byte> info;  // the tensor info without its offset: name, dims, type
-    std::vector<std::byte> data;
+    std::uint64_t size;           // of the encoded blocks
+    std::vector<std::byte> data;  // or, when empty and `encode` is set, what it returns
+    std::function<std::vector<std::byte>()> encode;
   };
+
+  // Checks the name and shape as add_tensor documents; the info and the size of the blocks.
+  Tensor describe(std::string name, GgmlType type, const std::vector<std::int64_t>& shape) const;
 
   std::uint64_t alignment_;
   std::vector<std::byte> metadata_;  // the encoded key/value pairs, in the order added

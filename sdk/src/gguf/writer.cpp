@@ -63,8 +63,7 @@ void Writer::add(std::string key, Value value) {
   keys_.insert(std::move(key));
 }
 
-void Writer::add_tensor(std::string name, GgmlType type, std::vector<std::int64_t> shape,
-                        std::vector<std::byte> data) {
+Writer::Tensor Writer::describe(std::string name, GgmlType type, const std::vector<std::int64_t>& shape) const {
   check_name(name, "tensor name");
   if (tensor_names_.contains(name)) throw Error(fmt::format("tensor \"{}\" is added twice", name));
   const GgmlTypeTraits* traits = find_ggml_type(static_cast<std::uint32_t>(type));
@@ -86,17 +85,34 @@ void Writer::add_tensor(std::string name, GgmlType type, std::vector<std::int64_
     fail(fmt::format("the row length {} is not a multiple of the {} block size {}", row, traits->name,
                      traits->block_size));
   const std::optional<std::uint64_t> bytes = checked_mul(*count / traits->block_size, traits->type_size);
-  if (!bytes || *bytes != data.size())
-    fail(fmt::format("{} bytes of data, but {} blocks of {} bytes take {}", data.size(), *count / traits->block_size,
-                     traits->type_size, bytes ? fmt::format("{}", *bytes) : std::string("more than 2^64")));
-
+  if (!bytes) fail("its blocks take more than 2^64 bytes");
   ByteSink info;
   info.put_string(name);
   info.put(static_cast<std::uint32_t>(shape.size()));
   for (auto dim = shape.rbegin(); dim != shape.rend(); ++dim) info.put(static_cast<std::uint64_t>(*dim));
   info.put(static_cast<std::uint32_t>(type));
-  tensor_names_.insert(std::move(name));
-  tensors_.push_back(Tensor{info.take(), std::move(data)});
+  return Tensor{.name = std::move(name), .info = info.take(), .size = *bytes, .data = {}, .encode = {}};
+}
+
+void Writer::add_tensor(std::string name, GgmlType type, std::vector<std::int64_t> shape,
+                        std::vector<std::byte> data) {
+  Tensor tensor = describe(std::move(name), type, shape);
+  if (tensor.size != data.size()) {
+    const GgmlTypeTraits* traits = find_ggml_type(static_cast<std::uint32_t>(type));
+    throw Error(fmt::format("tensor \"{}\" ({} of shape [{}]): {} bytes of data, but its blocks take {}",
+                            tensor.name, traits->name, fmt::join(shape, ", "), data.size(), tensor.size));
+  }
+  tensor.data = std::move(data);
+  tensor_names_.insert(tensor.name);
+  tensors_.push_back(std::move(tensor));
+}
+
+void Writer::add_tensor(std::string name, GgmlType type, std::vector<std::int64_t> shape,
+                        std::function<std::vector<std::byte>()> encode) {
+  Tensor tensor = describe(std::move(name), type, shape);
+  tensor.encode = std::move(encode);
+  tensor_names_.insert(tensor.name);
+  tensors_.push_back(std::move(tensor));
 }
 
 void Writer::write(const std::filesystem::path& path) const {
@@ -113,7 +129,7 @@ void Writer::write(const std::filesystem::path& path) const {
   for (const Tensor& tensor : tensors_) {
     head.put_bytes(tensor.info.data(), tensor.info.size());
     head.put(offset);
-    const std::optional<std::uint64_t> next = checked_add(offset, padded(tensor.data.size(), alignment_));
+    const std::optional<std::uint64_t> next = checked_add(offset, padded(tensor.size, alignment_));
     if (!next) throw Error(Location{path.string()}, "the tensors take more than 2^64 bytes");
     offset = *next;
   }
@@ -125,8 +141,13 @@ void Writer::write(const std::filesystem::path& path) const {
     put_padding(out, head.bytes().size(), alignment_);  // the data area starts aligned, even with no tensors
     for (const Tensor& tensor : tensors_) {
       if (!out) break;  // commit() reports the failure
-      out.write(reinterpret_cast<const char*>(tensor.data.data()), static_cast<std::streamsize>(tensor.data.size()));
-      put_padding(out, tensor.data.size(), alignment_);
+      const std::vector<std::byte> encoded = tensor.encode ? tensor.encode() : std::vector<std::byte>{};
+      const std::vector<std::byte>& data = tensor.encode ? encoded : tensor.data;
+      if (data.size() != tensor.size)
+        throw Error(fmt::format("tensor \"{}\" was encoded as {} bytes, but its blocks take {}", tensor.name,
+                                data.size(), tensor.size));
+      out.write(reinterpret_cast<const char*>(data.data()), static_cast<std::streamsize>(data.size()));
+      put_padding(out, data.size(), alignment_);
     }
     file.commit();
   } catch (const Error& error) {
