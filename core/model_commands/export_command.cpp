@@ -79,6 +79,12 @@ int run_command_export(const std::vector<std::string>& args) {
     for (const fs::path& path : {out, modelfile})
       if (fs::exists(path)) throw Error(Location{path.string()}, "already exists: choose another --out, or pass --force");
 
+  if (lora_only && !gguf::is_gguf_file(model_path))
+    throw UsageError(fmt::format("--format gguf-lora needs the base as the GGUF file llama.cpp applies it to: "
+                                 "export the base first (tunepipe export --model {} --format gguf --out BASE.gguf), "
+                                 "then the adapter with --model BASE.gguf",
+                                 model_path.string()));
+
   // Loaded in fp32 so the merged sum is rounded once, to the type written.
   const LoadedModel loaded = load_model(model_path.string(), "fp32", "cpu", adapter_option(values));
   const at::NoGradGuard no_grad;
@@ -88,11 +94,6 @@ int run_command_export(const std::vector<std::string>& args) {
       export_options.chat_template ? export_options.chat_template
                                    : base.metadata.find_string("tokenizer.chat_template");
   if (lora_only) {
-    if (!base.file)
-      throw UsageError(fmt::format("--format gguf-lora needs the base as the GGUF file llama.cpp applies it to: "
-                                   "export the base first (tunepipe export --model {} --format gguf --out BASE.gguf), "
-                                   "then the adapter with --model BASE.gguf",
-                                   model_path.string()));
     write_gguf_lora(*loaded.adapter, values["adapter"].as<std::string>(), loaded.model->config(), base,
                     export_options.type, out);
     write_file_atomically(modelfile, ollama_modelfile(fs::absolute(model_path).string(), chat_template,

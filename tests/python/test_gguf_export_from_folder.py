@@ -148,6 +148,15 @@ def test_what_cannot_be_exported_is_named(tmp_path):
     assert not (tmp_path / "m.gguf").exists() and not (tmp_path / "m.Modelfile").exists()
 
 
+def test_a_lora_gguf_of_a_folder_base_says_to_export_the_base_first(tmp_path):
+    """llama.cpp applies a LoRA GGUF to a GGUF base: the folder's base is exported first."""
+    folder, adapter, _ = folder_with_adapter("llama", tmp_path)
+    result = run_tunepipe("export", "--model", folder, "--adapter", adapter, "--format", "gguf-lora", "--out",
+                          tmp_path / "lora.gguf")
+    assert result.returncode != 0 and "export the base first" in result.stderr, result.stderr
+    assert not (tmp_path / "lora.gguf").exists()
+
+
 def tiny_llama_folder(folder: Path, tokenizer: dict, **config) -> Path:
     """A Llama model with the project's tiny byte-level BPE tokenizer, its pre_tokenizer replaced."""
     model = AutoModelForCausalLM.from_config(LlamaConfig(**SHAPE, vocab_size=320, **config), dtype=torch.float32)
