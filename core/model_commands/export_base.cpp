@@ -25,6 +25,12 @@ std::string hf_architecture_names() {
   return names;
 }
 
+// "models/Qwen2-0.5B/" → "Qwen2-0.5B".
+std::string folder_name(const std::filesystem::path& folder) {
+  const std::filesystem::path path = std::filesystem::absolute(folder).lexically_normal();
+  return (path.has_filename() ? path : path.parent_path()).filename().string();
+}
+
 Value count(std::int64_t value) { return Value::make_unsigned(ValueType::uint32, static_cast<std::uint64_t>(value)); }
 Value real(double value) { return Value::make_float(ValueType::float32, value); }
 
@@ -34,7 +40,7 @@ std::vector<std::pair<std::string, Value>> architecture_entries(const std::files
   const std::string prefix = arch + ".";
   std::vector<std::pair<std::string, Value>> entries{
       {"general.architecture", Value::make_string(arch)},
-      {"general.name", Value::make_string(std::filesystem::absolute(folder).lexically_normal().filename().string())},
+      {"general.name", Value::make_string(folder_name(folder))},
       {prefix + "vocab_size", count(config.vocab_size)},
       {prefix + "context_length", count(config.max_position_embeddings)},
       {prefix + "embedding_length", count(config.hidden_size)},

@@ -44,7 +44,7 @@ def trained(request, tmp_path_factory):
 export = export_gguf
 
 
-def exported_metadata(folder: Path, tmp_path: Path, kind: str):
+def exported_metadata(folder: Path | str, tmp_path: Path, kind: str):
     """The gguf package's reader of the folder's export, and a function from a key to its value."""
     reader = gguf.GGUFReader(export(folder, None, tmp_path / "base.gguf", "--type", kind))
     return reader, lambda key: reader.fields[key].contents()
@@ -118,9 +118,10 @@ def test_the_vocabulary_is_the_one_the_gguf_package_reads_from_the_folder(traine
 def test_the_metadata_names_the_architecture_and_its_shape(trained, tmp_path):
     name, folder, _, _ = trained
     _, overrides, _, _, model, pre = VARIANTS[name]
-    reader, value = exported_metadata(folder, tmp_path, "q4_0")
+    reader, value = exported_metadata(f"{folder}/", tmp_path, "q4_0")  # as a shell completes it
     arch = value("general.architecture")
     assert arch == name and value("general.file_type") == 2  # LLAMA_FTYPE_MOSTLY_Q4_0
+    assert value("general.name") == folder.name
     assert value("tokenizer.ggml.model") == model and value("tokenizer.ggml.pre") == pre
     config = AutoModelForCausalLM.from_pretrained(folder).config
     assert value(f"{arch}.block_count") == config.num_hidden_layers
