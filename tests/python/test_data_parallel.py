@@ -274,8 +274,9 @@ def test_torchrun_restarts_a_killed_rank_and_the_run_resumes_from_its_last_check
     wait_for_checkpoint(tmp_path / "run", 4, [launcher])
     os.kill(rank_processes(launcher.pid)[1], signal.SIGKILL)
     _, stderr = launcher.communicate(timeout=600)
+    # Whether rank 0 names the lost rank before torchrun's agent stops it is a race (CI lost it under load once);
+    # the message itself is tested without torchrun above.
     assert launcher.returncode == 0, stderr[-4000:]
-    assert "summing with the other ranks failed: rank 1 has stopped or hangs" in stderr, stderr[-4000:]
     resumed = [e["text"] for e in events(tmp_path / "run") if e["kind"] == "text" and e["name"] == "train/resumed"]
     assert len(resumed) == 1 and "at step" in resumed[0], resumed
     assert_same_training(tmp_path / "run", uninterrupted)
