@@ -44,7 +44,8 @@ fs::path modelfile_beside(const fs::path& out) { return fs::path(out).replace_ex
 
 int run_command_export(const std::vector<std::string>& args) {
   po::options_description options("export options");
-  options.add_options()("model", po::value<std::string>()->required(), "the GGUF file or HF checkpoint folder the adapter was trained on")(
+  options.add_options()("model", po::value<std::string>()->required(),
+                        "the GGUF file or HF checkpoint folder the adapter was trained on")(
       "adapter", po::value<std::string>(), "LoRA adapter folder to merge into the weights first")(
       "format", po::value<std::string>()->required(),
       "gguf (the merged model as one GGUF file) or gguf-lora (the LoRA adapter alone, for llama.cpp's --lora and "
